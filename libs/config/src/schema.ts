@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+const secret = z.string().min(1);
+
+/** Username/password for a registry; `passwordFile` is resolved into `password` at load time. */
+const basicCredentials = z.strictObject({
+  username: z.string().min(1),
+  password: secret.optional(),
+});
+
+const blobMode = z.enum(['proxy', 'redirect']).default('proxy');
+
+/** What every backend that talks HTTP to a registry shares. */
+const httpBackendFields = {
+  blobs: blobMode,
+  /** Hosts a Bearer token realm may point at; default is the registry's own host. */
+  allowedRealmHosts: z.array(z.string().min(1)).optional(),
+  timeouts: z
+    .strictObject({
+      connectMs: z.number().int().positive().default(5000),
+      readMs: z.number().int().positive().default(30000),
+    })
+    .default({ connectMs: 5000, readMs: 30000 }),
+  retries: z.number().int().min(0).max(10).default(2),
+};
+
+const registryBackend = z.strictObject({
+  type: z.literal('registry'),
+  url: z.url(),
+  credentials: basicCredentials.optional(),
+  ...httpBackendFields,
+});
+
+const dockerhubBackend = z.strictObject({
+  type: z.literal('dockerhub'),
+  url: z.url().default('https://registry-1.docker.io'),
+  credentials: basicCredentials.optional(),
+  ...httpBackendFields,
+});
+
+const awsStaticCredentials = z.strictObject({
+  accessKeyId: z.string().min(1),
+  secretAccessKey: secret,
+  sessionToken: secret.optional(),
+});
+
+const ecrBackend = z.strictObject({
+  type: z.literal('ecr'),
+  region: z.string().regex(/^[a-z0-9-]+$/, 'must be an AWS region such as us-east-1'),
+  registryId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  registryUrl: z.url().optional(),
+  apiEndpoint: z.url().optional(),
+  credentials: awsStaticCredentials.optional(),
+  createRepositories: z.boolean().default(true),
+  ...httpBackendFields,
+});
+
+const garBackend = z.strictObject({
+  type: z.literal('gar'),
+  location: z.string().min(1),
+  project: z.string().min(1),
+  repository: z.string().min(1).optional(),
+  registryUrl: z.url().optional(),
+  apiEndpoint: z.string().min(1).optional(),
+  /** Service-account key, ADC or external_account (workload identity federation) JSON file. */
+  credentialsFile: z.string().min(1).optional(),
+  ...httpBackendFields,
+});
+
+const acrBackend = z.strictObject({
+  type: z.literal('acr'),
+  registry: z.string().min(1),
+  registryUrl: z.url().optional(),
+  apiEndpoint: z.url().optional(),
+  /** Service principal (client secret) or admin user; absent = DefaultAzureCredential. */
+  credentials: z
+    .union([
+      z.strictObject({ tenantId: z.string().min(1), clientId: z.string().min(1), clientSecret: secret }),
+      basicCredentials,
+    ])
+    .optional(),
+  authorityHost: z.url().optional(),
+  ...httpBackendFields,
+});
+
+const localBackend = z.strictObject({
+  type: z.literal('local'),
+  path: z.string().min(1),
+  delete: z.boolean().default(true),
+  /** Abandoned upload sessions are removed after this many seconds. */
+  uploadExpirySeconds: z.number().int().positive().default(24 * 3600),
+});
+
+export const backendSchema = z.discriminatedUnion('type', [
+  registryBackend,
+  dockerhubBackend,
+  ecrBackend,
+  garBackend,
+  acrBackend,
+  localBackend,
+]);
+
+const routeSchema = z.strictObject({
+  prefix: z.string().regex(/^([a-z0-9._-]+\/)*$/, 'must be empty or end with "/" (lowercase name components)'),
+  backend: z.string().min(1),
+  upstreamPrefix: z.string().regex(/^([a-z0-9._-]+\/)*$/, 'must be empty or end with "/"').default(''),
+});
+
+export const configSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port').default('0.0.0.0:5000'),
+        publicUrl: z.url().optional(),
+        logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** Seconds given to in-flight transfers at shutdown. */
+        shutdownGraceSeconds: z.number().int().min(0).default(30),
+      })
+      .default({ listen: '0.0.0.0:5000', logLevel: 'info', shutdownGraceSeconds: 30 }),
+    backends: z.record(z.string().regex(/^[a-zA-Z0-9_-]+$/, 'backend names use letters, digits, - and _'), backendSchema),
+    routes: z.array(routeSchema).min(1),
+  })
+  .superRefine((config, ctx) => {
+    config.routes.forEach((route, i) => {
+      if (!(route.backend in config.backends)) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'backend'], message: `unknown backend "${route.backend}"` });
+      }
+    });
+  });
+
+export type GantryConfig = z.infer<typeof configSchema>;
+export type BackendConfig = z.infer<typeof backendSchema>;
+export type RouteConfig = GantryConfig['routes'][number];
+export type BackendOfType<T extends BackendConfig['type']> = Extract<BackendConfig, { type: T }>;

@@ -1,0 +1,5 @@
+export * from './blobs';
+export * from './listings';
+export * from './manifests';
+export * from './registry';
+export * from './uploads';

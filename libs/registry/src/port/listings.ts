@@ -1,0 +1,16 @@
+import type { Descriptor, Page, PageRequest } from '#oci';
+
+export interface TagLister {
+  /** Tags in lexical order, honouring `n`/`last` even when the upstream cannot. */
+  listTags(repo: string, page: PageRequest): Promise<Page>;
+}
+
+export interface ReferrersLister {
+  /** Manifests whose subject is `digest`; `filtered` when `artifactType` was applied. */
+  listReferrers(repo: string, digest: string, artifactType?: string): Promise<{ manifests: Descriptor[]; filtered: boolean }>;
+}
+
+export interface CatalogLister {
+  /** Repository names in lexical order, in the backend's own namespace. */
+  listRepositories(page: PageRequest): Promise<Page>;
+}

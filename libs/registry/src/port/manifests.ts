@@ -1,0 +1,30 @@
+import type { Descriptor } from '#oci';
+
+/** A manifest exactly as stored: bytes are never re-serialised. */
+export interface ManifestContent {
+  bytes: Buffer;
+  mediaType: string;
+  digest: string;
+}
+
+export interface ManifestMeta {
+  mediaType: string;
+  digest: string;
+  size: number;
+}
+
+export interface PutManifestResult {
+  digest: string;
+  /** The subject digest when the store indexed the manifest as a referrer (the `OCI-Subject` header). */
+  subject?: string;
+}
+
+export interface ManifestStore {
+  /** `reference` is a tag or a digest; `accept` is the client's Accept list, passed upstream. */
+  getManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestContent>;
+  statManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestMeta>;
+  /** `reference` is a tag or the manifest's own digest. `subject` is the parsed subject, if any. */
+  putManifest(repo: string, reference: string, manifest: ManifestContent, subject?: Descriptor): Promise<PutManifestResult>;
+  /** Deletes a manifest by digest, or untags when `reference` is a tag. */
+  deleteManifest(repo: string, reference: string): Promise<void>;
+}
