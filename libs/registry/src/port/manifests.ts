@@ -5,12 +5,15 @@ export interface ManifestContent {
   bytes: Buffer;
   mediaType: string;
   digest: string;
+  /** Upstream headers the client should see too (Docker Hub's `ratelimit-*`). */
+  upstreamHeaders?: Record<string, string>;
 }
 
 export interface ManifestMeta {
   mediaType: string;
   digest: string;
   size: number;
+  upstreamHeaders?: Record<string, string>;
 }
 
 export interface PutManifestResult {

@@ -1,0 +1,57 @@
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Logger } from 'pino';
+import type { GantryConfig } from '#config';
+import type { Registry } from '#registry';
+import { RouteTable } from '#routing';
+import { BACKENDS, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
+import { OciErrorFilter } from './http/oci-error.filter';
+import { MemoryUploadSessionStore } from './uploads/memory-upload-session-store';
+import { UPLOAD_SESSION_STORE } from './uploads/upload-session';
+import { UploadsHandler } from './uploads/uploads.handler';
+import { BlobsHandler } from './v2/blobs.handler';
+import { CatalogHandler } from './v2/catalog.handler';
+import { ManifestsHandler } from './v2/manifests.handler';
+import { ReferrersHandler } from './v2/referrers.handler';
+import { RepositoryResolver } from './v2/repository-resolver';
+import { TagsHandler } from './v2/tags.handler';
+import { V2Controller } from './v2/v2.controller';
+
+export interface GatewayDependencies {
+  config: GantryConfig;
+  logger: Logger;
+  backends: ReadonlyMap<string, Registry>;
+}
+
+class BackendLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(BACKENDS) private readonly backends: ReadonlyMap<string, Registry>) {}
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.backends.values()].map((b) => b.close()));
+  }
+}
+
+@Module({})
+export class AppModule {
+  static create(deps: GatewayDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [V2Controller],
+      providers: [
+        { provide: GANTRY_CONFIG, useValue: deps.config },
+        { provide: LOGGER, useValue: deps.logger },
+        { provide: BACKENDS, useValue: deps.backends },
+        { provide: RouteTable, useValue: new RouteTable(deps.config.routes) },
+        { provide: UPLOAD_SESSION_STORE, useClass: MemoryUploadSessionStore },
+        { provide: APP_FILTER, useClass: OciErrorFilter },
+        BackendLifecycle,
+        RepositoryResolver,
+        ManifestsHandler,
+        BlobsHandler,
+        UploadsHandler,
+        TagsHandler,
+        ReferrersHandler,
+        CatalogHandler,
+      ],
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import type { GantryConfig } from '#config';
+import { createBackend, type Registry } from '#registry';
+import { AppModule } from '../app.module';
+import { API_VERSION_HEADER } from '../http/responses';
+import { NestPinoLogger } from './logger';
+
+/** Builds the gateway app: backends from config, Fastify with bodies left as raw streams. */
+export async function createGateway(config: GantryConfig, logger: Logger): Promise<NestFastifyApplication> {
+  const backends = new Map<string, Registry>();
+  for (const [name, backendConfig] of Object.entries(config.backends)) {
+    backends.set(name, await createBackend(name, backendConfig, logger));
+  }
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    ignoreTrailingSlash: true,
+    // Blobs stream and manifests are capped by the handler; Fastify must not cap or parse bodies.
+    bodyLimit: Number.MAX_SAFE_INTEGER,
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends }), adapter, {
+    logger: new NestPinoLogger(logger),
+    bodyParser: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  fastify.addHook('onRequest', async (req, reply) => {
+    reply.headers({ ...API_VERSION_HEADER, 'x-request-id': req.id });
+  });
+  fastify.addHook('onResponse', async (req, reply) => {
+    logger.info(
+      { reqId: req.id, method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,48 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { OciError } from '#oci';
+import { LOGGER } from '../bootstrap/tokens';
+import { API_VERSION_HEADER } from './responses';
+
+/** The one place errors become OCI error envelopes. */
+@Catch()
+export class OciErrorFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const req = http.getRequest<FastifyRequest>();
+    const error = this.toOciError(exception, req);
+    if (reply.sent || reply.raw.headersSent) {
+      // Mid-stream failure: the only honest signal left is a broken connection.
+      reply.raw.destroy();
+      return;
+    }
+    // Drain an unread body so the connection stays usable.
+    if (!req.raw.readableEnded) req.raw.resume();
+    const body = JSON.stringify(error.toEnvelope());
+    reply
+      .code(error.status)
+      .headers({ ...API_VERSION_HEADER, ...error.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+      .send(req.method === 'HEAD' ? undefined : body);
+  }
+
+  private toOciError(exception: unknown, req: FastifyRequest): OciError {
+    if (exception instanceof OciError) {
+      if (exception.status >= 500) this.logger.warn({ reqId: req.id, code: exception.code, msg: exception.message }, 'request failed');
+      return exception;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return new OciError(status === 404 ? 'NAME_UNKNOWN' : status === 413 ? 'MANIFEST_TOO_LARGE' : 'UNSUPPORTED', exception.message, { status });
+    }
+    const fastifyStatus = (exception as { statusCode?: number }).statusCode;
+    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+      return new OciError('UNSUPPORTED', (exception as Error).message, { status: fastifyStatus });
+    }
+    this.logger.error({ reqId: req.id, err: exception }, 'unhandled error');
+    return new OciError('INTERNAL', 'internal error');
+  }
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { assertValidName, OciError, parseDigest } from '#oci';
+import type { ChunkInput } from '#registry';
+import { declaredLength, hasBody } from '../http/request-body';
+import { parseContentRange } from '../http/range-header';
+import { sendEmpty } from '../http/responses';
+import { RepositoryResolver, type ResolvedRepository } from '../v2/repository-resolver';
+import { blobPath, uploadPath } from '../v2/v2-routes';
+import { UPLOAD_SESSION_STORE, type UploadSession, type UploadSessionStore } from './upload-session';
+
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Blob uploads. Clients only ever see Gantry's own session URLs; the backend's live in the session. */
+@Injectable()
+export class UploadsHandler {
+  constructor(
+    private readonly resolver: RepositoryResolver,
+    @Inject(UPLOAD_SESSION_STORE) private readonly sessions: UploadSessionStore,
+  ) {}
+
+  async start(req: FastifyRequest, reply: FastifyReply, name: string): Promise<void> {
+    if (req.method !== 'POST') throw new OciError('UNSUPPORTED', `${req.method} is not supported here`);
+    const repo = this.resolver.resolve(name);
+    const query = req.query as Record<string, string | undefined>;
+    if (query.mount !== undefined) {
+      if (await this.tryMount(repo, query.mount, query.from)) {
+        req.raw.resume();
+        sendEmpty(reply, 201, { location: blobPath(name, query.mount), 'docker-content-digest': query.mount });
+        return;
+      }
+    } else if (query.digest !== undefined) {
+      parseDigest(query.digest);
+      await repo.registry.putBlob(repo.upstreamName, query.digest, req.raw, declaredLength(req.raw));
+      sendEmpty(reply, 201, { location: blobPath(name, query.digest), 'docker-content-digest': query.digest });
+      return;
+    }
+    req.raw.resume();
+    const progress = await repo.registry.startUpload(repo.upstreamName);
+    const session: UploadSession = {
+      id: randomUUID(),
+      name,
+      backend: repo.backendName,
+      upstreamName: repo.upstreamName,
+      handle: progress.handle,
+      offset: progress.size,
+      createdAt: Date.now(),
+    };
+    await this.sessions.save(session);
+    sendEmpty(reply, 202, sessionHeaders(session));
+  }
+
+  async session(req: FastifyRequest, reply: FastifyReply, name: string, id: string): Promise<void> {
+    const repo = this.resolver.resolve(name);
+    const session = await this.load(name, id);
+    switch (req.method) {
+      case 'GET':
+        sendEmpty(reply, 204, sessionHeaders(session));
+        return;
+      case 'PATCH':
+        return this.patch(req, reply, repo, session);
+      case 'PUT':
+        return this.finish(req, reply, repo, session);
+      case 'DELETE':
+        await this.sessions.delete(session.id);
+        await repo.registry.cancelUpload(session.upstreamName, session.handle);
+        sendEmpty(reply, 204);
+        return;
+      default:
+        throw new OciError('UNSUPPORTED', `${req.method} is not supported on upload sessions`);
+    }
+  }
+
+  private async patch(req: FastifyRequest, reply: FastifyReply, repo: ResolvedRepository, session: UploadSession): Promise<void> {
+    const chunk = this.chunk(req, session);
+    const progress = await repo.registry.writeChunk(session.upstreamName, session.handle, chunk);
+    const updated = { ...session, handle: progress.handle, offset: progress.size };
+    await this.sessions.save(updated);
+    sendEmpty(reply, 202, sessionHeaders(updated));
+  }
+
+  private async finish(req: FastifyRequest, reply: FastifyReply, repo: ResolvedRepository, session: UploadSession): Promise<void> {
+    const digest = (req.query as Record<string, string | undefined>).digest;
+    if (!digest) throw new OciError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
+    parseDigest(digest);
+    const chunk = hasBody(req.raw) ? this.chunk(req, session) : undefined;
+    if (!chunk) req.raw.resume();
+    try {
+      await repo.registry.finishUpload(session.upstreamName, session.handle, digest, chunk);
+    } catch (err) {
+      // A failed completion ends the session: nothing of it becomes visible and the client starts over.
+      await this.sessions.delete(session.id);
+      await repo.registry.cancelUpload(session.upstreamName, session.handle).catch(() => undefined);
+      throw err;
+    }
+    await this.sessions.delete(session.id);
+    sendEmpty(reply, 201, { location: blobPath(session.name, digest), 'docker-content-digest': digest });
+  }
+
+  /** A chunk must continue exactly where the session stands; anything else is 416. */
+  private chunk(req: FastifyRequest, session: UploadSession): ChunkInput {
+    const range = parseContentRange(req.headers['content-range']);
+    const length = declaredLength(req.raw);
+    if (range) {
+      if (range.start !== session.offset) {
+        req.raw.resume();
+        throw new OciError('RANGE_INVALID', `chunk starts at ${range.start}, the upload is at ${session.offset}`, {
+          headers: sessionHeaders(session),
+        });
+      }
+      if (length !== undefined && length !== range.end - range.start + 1) {
+        req.raw.resume();
+        throw new OciError('SIZE_INVALID', 'Content-Length does not match Content-Range');
+      }
+    }
+    return { body: req.raw, offset: session.offset, length: length ?? (range ? range.end - range.start + 1 : undefined) };
+  }
+
+  private async load(name: string, id: string): Promise<UploadSession> {
+    if (!UPLOAD_ID.test(id)) throw new OciError('BLOB_UPLOAD_UNKNOWN', 'invalid upload id');
+    const session = await this.sessions.get(id);
+    if (!session || session.name !== name) throw new OciError('BLOB_UPLOAD_UNKNOWN', `upload ${id} is unknown`);
+    return session;
+  }
+
+  /** Mounting works inside one backend; across backends the client uploads instead (202). */
+  private async tryMount(repo: ResolvedRepository, digest: string, from: string | undefined): Promise<boolean> {
+    parseDigest(digest);
+    if (!from) return false;
+    assertValidName(from);
+    let source: ResolvedRepository;
+    try {
+      source = this.resolver.resolve(from);
+    } catch {
+      return false;
+    }
+    if (source.backendName !== repo.backendName) return false;
+    return repo.registry.mountBlob(repo.upstreamName, digest, source.upstreamName);
+  }
+}
+
+function sessionHeaders(session: UploadSession): Record<string, string> {
+  return {
+    location: uploadPath(session.name, session.id),
+    range: `0-${Math.max(0, session.offset - 1)}`,
+    'docker-upload-uuid': session.id,
+  };
+}
