@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { GantryConfig } from '#config';
 import { createBackend, type Registry } from '#registry';
@@ -16,8 +17,8 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
   }
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    disableRequestLogging: true,
-    ignoreTrailingSlash: true,
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     // Blobs stream and manifests are capped by the handler; Fastify must not cap or parse bodies.
     bodyLimit: Number.MAX_SAFE_INTEGER,
     requestIdHeader: 'x-request-id',

@@ -21,8 +21,8 @@ export class UploadsHandler {
   ) {}
 
   async start(req: FastifyRequest, reply: FastifyReply, name: string): Promise<void> {
-    if (req.method !== 'POST') throw new OciError('UNSUPPORTED', `${req.method} is not supported here`);
     const repo = this.resolver.resolve(name);
+    if (req.method !== 'POST') throw new OciError('UNSUPPORTED', `${req.method} is not supported here`);
     const query = req.query as Record<string, string | undefined>;
     if (query.mount !== undefined) {
       if (await this.tryMount(repo, query.mount, query.from)) {

@@ -26,7 +26,7 @@ export class V2Controller {
     private readonly catalog: CatalogHandler,
   ) {}
 
-  @All(['v2', 'v2/*path'])
+  @All(['v2', 'v2/*'])
   async dispatch(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const path = req.url.split('?')[0]!.replace(/^\/v2\/?/, '');
     const route = matchV2Route(path);

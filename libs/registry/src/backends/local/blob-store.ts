@@ -67,6 +67,9 @@ export class BlobStore {
    * opened the old file keep their inode, and the fresh mtime protects it from gc.
    */
   private async commit(file: string, hex: string): Promise<void> {
+    // An upload's file keeps the mtime of its last chunk; gc's grace counts from now.
+    const now = new Date();
+    await fs.utimes(file, now, now);
     await fsyncFile(file);
     await renameInto(file, this.layout.blobData(hex));
     this.verified.add(hex);

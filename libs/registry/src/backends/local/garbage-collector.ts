@@ -6,7 +6,8 @@
  * deleted, judged by the file's mtime just before deleting it. A push writes blobs first and its
  * manifest last, and the server refreshes a blob's mtime whenever it is stat'ed, mounted or
  * referenced by a new manifest, so an in-progress push always falls inside the grace window;
- * upload sessions are never touched (they expire on their own).
+ * upload sessions are never touched (they expire on their own). Keep `graceSeconds` well above
+ * the longest push and above 10 minutes (how often the server refreshes those mtimes).
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -46,7 +47,7 @@ export async function collectGarbage(storePath: string, options: GcOptions = {})
   const graceMs = (options.graceSeconds ?? 3600) * 1000;
   const isOld = async (file: string): Promise<boolean> => {
     const st = await statIfExists(file);
-    return st !== undefined && Date.now() - st.mtimeMs > graceMs;
+    return st !== undefined && (graceMs === 0 || Date.now() - st.mtimeMs > graceMs);
   };
   const report: GcReport = {
     dryRun,

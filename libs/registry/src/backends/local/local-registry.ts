@@ -29,6 +29,8 @@ export interface LocalRegistryConfig {
   uploadExpirySeconds: number;
 }
 
+/** Temp files are only orphaned by a crash; a day is far longer than any monolithic push. */
+const TMP_MAX_AGE_MS = 24 * 3600 * 1000;
 /** The longest pause between expiry sweeps, whatever the expiry. */
 const MAX_SWEEP_INTERVAL_MS = 15 * 60 * 1000;
 
@@ -64,7 +66,10 @@ export class LocalRegistry implements Registry {
 
   /** Creates the store's folders, sweeps expired uploads and starts the periodic sweep. */
   open(): Promise<this> {
-    this.ready ??= this.init();
+    this.ready ??= this.init().catch((err: unknown) => {
+      this.ready = undefined; // let the next call try again (e.g. after a permission fix)
+      throw err;
+    });
     return this.ready.then(() => this);
   }
 
@@ -82,7 +87,7 @@ export class LocalRegistry implements Registry {
   /** Removes expired upload sessions and temp files orphaned by a crash. */
   async sweep(): Promise<void> {
     await this.uploads.sweep();
-    await removeOlderThan(this.layout.tmpDir, this.expiryMs);
+    await removeOlderThan(this.layout.tmpDir, Math.max(this.expiryMs, TMP_MAX_AGE_MS));
   }
 
   async status(): Promise<BackendStatus> {

@@ -1,0 +1,121 @@
+import type { Logger } from 'pino';
+import { selectChallenge, type AuthChallenge } from './challenge';
+import type { BasicCredentials, BearerTokenProvider, CredentialSource } from './credentials';
+import type { RealmPolicy } from './realm-policy';
+import { TokenCache } from './token-cache';
+
+/** The Authorization a request carried, and what a 401 to it would mean. */
+export interface AuthorizationUse {
+  kind: 'none' | 'basic' | 'bearer';
+  header?: string;
+  /** A cached token was used: a 401 may only mean the upstream expired it early. */
+  cached: boolean;
+}
+
+export interface AuthenticatorOptions {
+  backend: string;
+  credentials?: CredentialSource;
+  tokenProvider: BearerTokenProvider;
+  realmPolicy: RealmPolicy;
+  logger: Logger;
+  /** `GET /v2/` without credentials; resolves to the challenge it answered with. */
+  ping(): Promise<AuthChallenge>;
+}
+
+/**
+ * Knows how the upstream wants to be authenticated (challenge discovery) and produces the
+ * Authorization header for a set of scopes, caching Bearer tokens per scope set.
+ */
+export class Authenticator {
+  private challenge?: AuthChallenge;
+  private discovering?: Promise<AuthChallenge>;
+  private readonly tokens = new TokenCache();
+
+  constructor(private readonly options: AuthenticatorOptions) {}
+
+  get credentials(): CredentialSource | undefined {
+    return this.options.credentials;
+  }
+
+  /** The Authorization for a request needing `scopes`; `fresh` bypasses the token cache. */
+  async authorize(scopes: readonly string[], fresh = false): Promise<AuthorizationUse> {
+    const challenge = await this.discover();
+    if (challenge.scheme === 'none') return { kind: 'none', cached: false };
+    if (challenge.scheme === 'basic') {
+      const credentials = await this.options.credentials?.getCredentials();
+      return credentials ? { kind: 'basic', header: basicHeader(credentials), cached: false } : { kind: 'none', cached: false };
+    }
+    // Checked before every use, not once: the challenge can change on any 401.
+    this.options.realmPolicy.check(challenge.realm);
+    const key = `${challenge.realm}|${challenge.service ?? ''}|${TokenCache.keyOf(scopes)}`;
+    if (fresh) {
+      this.tokens.delete(key);
+    } else {
+      const cached = this.tokens.peek(key);
+      if (cached) return { kind: 'bearer', header: `Bearer ${cached}`, cached: true };
+    }
+    const { realm, service } = challenge;
+    const token = await this.tokens.fetch(key, () =>
+      this.options.tokenProvider.fetchToken(service ? { realm, service } : { realm }, [...new Set(scopes)]),
+    );
+    return { kind: 'bearer', header: `Bearer ${token}`, cached: false };
+  }
+
+  /**
+   * Takes in the challenge of a 401. Returns the scope it asked for (distribution names the exact
+   * scope it wanted), and whether the scheme or realm changed since we last looked.
+   */
+  learn(wwwAuthenticate: string | string[] | undefined): { scope?: string; changed: boolean } {
+    const next = selectChallenge(wwwAuthenticate) ?? ({ scheme: 'basic' } as const);
+    const before = this.challenge;
+    const changed =
+      !before || before.scheme !== next.scheme || (before.scheme === 'bearer' && next.scheme === 'bearer' && (before.realm !== next.realm || before.service !== next.service));
+    if (changed) {
+      this.options.logger.debug({ scheme: next.scheme }, 'upstream authentication challenge changed');
+      this.challenge = next.scheme === 'bearer' ? { scheme: 'bearer', realm: next.realm, ...(next.service ? { service: next.service } : {}) } : next;
+      this.tokens.clear();
+    }
+    return { scope: next.scheme === 'bearer' ? next.scope : undefined, changed };
+  }
+
+  forgetToken(scopes: readonly string[]): void {
+    if (this.challenge?.scheme !== 'bearer') return;
+    this.tokens.delete(`${this.challenge.realm}|${this.challenge.service ?? ''}|${TokenCache.keyOf(scopes)}`);
+  }
+
+  /** The upstream refused what the source gave us: refetch on the next call. */
+  invalidateCredentials(): void {
+    this.options.credentials?.invalidate();
+    this.tokens.clear();
+  }
+
+  /** True when a credential source exists and currently yields credentials. */
+  async hasCredentials(): Promise<boolean> {
+    try {
+      return (await this.options.credentials?.getCredentials()) !== undefined;
+    } catch {
+      return true;
+    }
+  }
+
+  private async discover(): Promise<AuthChallenge> {
+    if (this.challenge) return this.challenge;
+    // One ping for all concurrent first requests; a failed ping is not remembered.
+    this.discovering ??= this.options.ping().then(
+      (challenge) => {
+        this.challenge ??= challenge;
+        this.discovering = undefined;
+        return this.challenge;
+      },
+      (err: unknown) => {
+        this.discovering = undefined;
+        throw err;
+      },
+    );
+    return this.discovering;
+  }
+}
+
+function basicHeader(credentials: BasicCredentials): string {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
