@@ -268,15 +268,21 @@ export function protocolSuite(label: string, start: () => Promise<ProtocolTarget
 
     test('malformed names, references and digests get OCI errors', async () => {
       const digest = sha256(Buffer.from('x'));
-      await assertOciError(await client.request('GET', `/v2/${target.prefix}Upper/manifests/v1`), 400, 'NAME_INVALID');
-      for (const path of [`/v2/${target.prefix}a/../b/manifests/v1`, `/v2/../../etc/manifests/v1`, `/v2/${target.prefix}./x/blobs/uploads/`]) {
+      const badNames = [
+        `/v2/${target.prefix}Upper/manifests/v1`,
+        `/v2/${target.prefix}a/../b/manifests/v1`,
+        `/v2/../../etc/manifests/v1`,
+        `/v2/${target.prefix}a/%2e%2e/b/manifests/v1`,
+        `/v2/${target.prefix}a//b/manifests/v1`,
+        `/v2/${target.prefix}/abs/manifests/v1`,
+        `/v2/${target.prefix}${'a'.repeat(256)}/manifests/v1`,
+        `/v2/${target.prefix}./x/blobs/uploads/`,
+      ];
+      for (const path of badNames) {
         const raw = await client.rawStatus('GET', path);
         assert.equal(raw.status, 400, `${path}: ${raw.body}`);
         assert.match(raw.body, /NAME_INVALID/);
       }
-      await assertOciError(await client.request('GET', `/v2/${target.prefix}a/%2e%2e/b/manifests/v1`), 400, 'NAME_INVALID');
-      await assertOciError(await client.request('GET', `/v2/${target.prefix}a//b/manifests/v1`), 400, 'NAME_INVALID');
-      await assertOciError(await client.request('GET', `/v2/${target.prefix}${'a'.repeat(256)}/manifests/v1`), 400, 'NAME_INVALID');
       await assertOciError(await client.request('GET', `/v2/${repo}/blobs/sha256:1234`), 400, 'DIGEST_INVALID');
       await assertOciError(await client.request('GET', `/v2/${repo}/manifests/sha256:zz`), 400, 'DIGEST_INVALID');
       await assertOciError(await client.request('GET', `/v2/${repo}/manifests/-bad-tag`), 400, 'MANIFEST_INVALID');
