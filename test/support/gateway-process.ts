@@ -24,7 +24,12 @@ export async function startGateway(config: Record<string, unknown>, options: { e
   const dir = tempDir('gateway');
   const port = options.port ?? (await freePort());
   const host = `127.0.0.1:${port}`;
-  const server = { logLevel: 'info', ...((config.server as object | undefined) ?? {}), listen: host };
+  const server = {
+    logLevel: 'info',
+    uploadSessions: { store: 'file', path: join(dir.path, 'upload-sessions') },
+    ...((config.server as object | undefined) ?? {}),
+    listen: host,
+  };
   const configPath = join(dir.path, 'gantry.yaml');
   writeFileSync(configPath, stringify({ ...config, server }));
   const logs: string[] = [];

@@ -6,6 +6,7 @@ import type { Registry } from '#registry';
 import { RouteTable } from '#routing';
 import { BACKENDS, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
 import { OciErrorFilter } from './http/oci-error.filter';
+import { FileUploadSessionStore } from './uploads/file-upload-session-store';
 import { MemoryUploadSessionStore } from './uploads/memory-upload-session-store';
 import { UPLOAD_SESSION_STORE } from './uploads/upload-session';
 import { UploadsHandler } from './uploads/uploads.handler';
@@ -41,7 +42,13 @@ export class AppModule {
         { provide: LOGGER, useValue: deps.logger },
         { provide: BACKENDS, useValue: deps.backends },
         { provide: RouteTable, useValue: new RouteTable(deps.config.routes) },
-        { provide: UPLOAD_SESSION_STORE, useClass: MemoryUploadSessionStore },
+        {
+          provide: UPLOAD_SESSION_STORE,
+          useValue:
+            deps.config.server.uploadSessions.store === 'file'
+              ? new FileUploadSessionStore(deps.config.server.uploadSessions.path)
+              : new MemoryUploadSessionStore(),
+        },
         { provide: APP_FILTER, useClass: OciErrorFilter },
         BackendLifecycle,
         RepositoryResolver,

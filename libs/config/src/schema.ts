@@ -115,8 +115,17 @@ export const configSchema = z
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
         /** Seconds given to in-flight transfers at shutdown. */
         shutdownGraceSeconds: z.number().int().min(0).default(30),
+        /** Where upload sessions live: `memory`, or files under `path` so a restart does not lose them. */
+        uploadSessions: z
+          .strictObject({ store: z.enum(['memory', 'file']).default('file'), path: z.string().min(1).default('./data/.gantry/uploads') })
+          .default({ store: 'file', path: './data/.gantry/uploads' }),
       })
-      .default({ listen: '0.0.0.0:5000', logLevel: 'info', shutdownGraceSeconds: 30 }),
+      .default({
+        listen: '0.0.0.0:5000',
+        logLevel: 'info',
+        shutdownGraceSeconds: 30,
+        uploadSessions: { store: 'file', path: './data/.gantry/uploads' },
+      }),
     backends: z.record(z.string().regex(/^[a-zA-Z0-9_-]+$/, 'backend names use letters, digits, - and _'), backendSchema),
     routes: z.array(routeSchema).min(1),
   })

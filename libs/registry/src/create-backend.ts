@@ -13,7 +13,7 @@ export async function createBackend(name: string, config: BackendConfig, logger:
   const log = logger.child({ backend: name });
   switch (config.type) {
     case 'local':
-      return new LocalRegistry(name, config);
+      return new LocalRegistry(name, config).open();
     case 'registry':
       return createGenericRegistry(name, config, log);
     case 'dockerhub':

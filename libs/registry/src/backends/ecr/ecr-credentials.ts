@@ -1,0 +1,28 @@
+import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
+import type { EcrApi } from './ecr-api';
+import { RefreshingSecret } from './refreshing-secret';
+
+/**
+ * `Basic AWS:<password>` for the registry host, from GetAuthorizationToken. The API is
+ * throttled (about 20 TPS per account): one token serves every request until shortly before
+ * its 12 h expiry, and a burst of requests at expiry shares one call.
+ */
+export class EcrCredentials implements CredentialSource {
+  private readonly token: RefreshingSecret<BasicCredentials>;
+
+  constructor(api: Pick<EcrApi, 'authorizationToken'>) {
+    this.token = new RefreshingSecret(() => api.authorizationToken());
+  }
+
+  getCredentials(): Promise<BasicCredentials> {
+    return this.token.get();
+  }
+
+  invalidate(): void {
+    this.token.invalidate('registry token rejected by ECR');
+  }
+
+  state(): CredentialState {
+    return this.token.state();
+  }
+}

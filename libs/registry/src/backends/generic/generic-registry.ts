@@ -1,0 +1,439 @@
+import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import type { Logger } from 'pino';
+import {
+  assertValidName, compareNames, isDigestReference, isOciError, MANIFEST_MEDIA_TYPES, MediaType, OciError, paginateSorted,
+  filterReferrers, parseDigest, parseManifest, parseReference, referrerDescriptor, type Descriptor, type Page, type PageRequest,
+} from '#oci';
+import type {
+  BackendStatus, BlobBody, BlobMeta, ByteRange, ChunkInput, ManifestContent, ManifestMeta, PutManifestResult, Registry, UploadHandle,
+  UploadProgress,
+} from '../../port';
+import { discard, header } from './body';
+import type { BearerTokenProvider, CredentialSource } from './credentials';
+import { errorFromResponse } from './error-mapping';
+import { fetchAllPages } from './link-pagination';
+import { acceptHeader, mismatch, readManifest, type ReadManifest } from './manifest-reader';
+import { followRedirects, isRedirect, REDIRECT_STATUSES, redirectTarget } from './redirects';
+import { ReferrersTagSchema } from './referrers-fallback';
+import { NativeReferrers, type ReferrersMode } from './native-referrers';
+import { decodeHandle, encodeHandle, uploadedSize, uploadLocation, withDigest } from './uploads';
+import { UpstreamClient, type UpstreamReply } from './upstream-client';
+
+export interface GenericRegistryOptions {
+  name: string;
+  /** The backend type shown in status (`registry`, `dockerhub`, `ecr`…). */
+  type: string;
+  url: string;
+  credentials?: CredentialSource;
+  /** Replaces the Docker token GET against the realm (ACR's OAuth2 exchange). */
+  tokenProvider?: BearerTokenProvider;
+  /** Extra hosts a token realm may point at; the registry's own host is always allowed. */
+  allowedRealmHosts?: string[];
+  blobMode: 'proxy' | 'redirect';
+  timeouts: { connectMs: number; readMs: number };
+  retries: number;
+  logger: Logger;
+  /** `probe` (default) asks the upstream once; `api` / `tag-schema` when the answer is known. */
+  referrers?: ReferrersMode;
+  /** False for upstreams without `_catalog` (Docker Hub): `listRepositories` is then absent. */
+  catalog?: boolean;
+}
+
+const pull = (name: string): string => `repository:${name}:pull`;
+const push = (name: string): string => `repository:${name}:pull,push`;
+const OCTET_STREAM = { 'content-type': MediaType.OCTET_STREAM };
+
+/**
+ * Any OCI distribution (Docker Registry v2) upstream behind the Registry port. Cloud backends
+ * subclass it: override `upstreamName`, the manifest/upload methods (to create repositories
+ * first) or `listCatalog`, and reach the upstream through `this.client`.
+ */
+export class GenericRegistry implements Registry {
+  readonly name: string;
+  readonly type: string;
+  readonly blobMode: 'proxy' | 'redirect';
+  /** Present only when the upstream has a catalog (the gateway skips backends without one). */
+  readonly listRepositories?: (page: PageRequest) => Promise<Page>;
+  protected readonly client: UpstreamClient;
+  protected readonly logger: Logger;
+  protected readonly credentials?: CredentialSource;
+  protected readonly referrers: NativeReferrers;
+  protected readonly tagSchema: ReferrersTagSchema;
+
+  constructor(options: GenericRegistryOptions) {
+    this.name = options.name;
+    this.type = options.type;
+    this.blobMode = options.blobMode;
+    this.credentials = options.credentials;
+    this.logger = options.logger.child({ backend: options.name });
+    this.client = new UpstreamClient({
+      backend: options.name,
+      url: new URL(options.url),
+      credentials: options.credentials,
+      tokenProvider: options.tokenProvider,
+      allowedRealmHosts: options.allowedRealmHosts ?? [],
+      timeouts: options.timeouts,
+      retries: options.retries,
+      logger: this.logger,
+    });
+    this.referrers = new NativeReferrers(this.client, options.referrers ?? 'probe', this.logger);
+    this.tagSchema = new ReferrersTagSchema(
+      { get: (name, tag) => this.fetchTagged(name, tag), put: (name, tag, bytes, type) => this.storeManifest(name, tag, bytes, type).then(() => undefined) },
+      this.logger,
+    );
+    if (options.catalog !== false) this.listRepositories = (page) => this.listCatalog(page);
+  }
+
+  // ---- extension hooks -------------------------------------------------------------------
+
+  /** The repository name as the upstream knows it (Docker Hub adds `library/`). */
+  protected upstreamName(repo: string): string {
+    assertValidName(repo);
+    return repo;
+  }
+
+  /** Upstream headers the client should see too; Docker Hub's rate-limit headers by default. */
+  protected upstreamHeadersOf(reply: UpstreamReply): Record<string, string> | undefined {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(reply.headers)) {
+      if (value !== undefined && (key.startsWith('ratelimit-') || key === 'docker-ratelimit-source')) out[key] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+
+  /** `_catalog`, every page, then paginated by Gantry. */
+  protected async listCatalog(page: PageRequest): Promise<Page> {
+    const names = await fetchAllPages(this.client, 'v2/_catalog', ['registry:catalog:*'], 'catalog', 'repositories');
+    return paginateSorted([...new Set(names)].sort(compareNames), page);
+  }
+
+  // ---- manifests ---------------------------------------------------------------------------
+
+  async getManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestContent> {
+    const name = this.upstreamName(repo);
+    parseReference(reference);
+    const reply = await this.requestManifest('GET', name, reference, accept);
+    const content: ManifestContent = await readManifest(reply, reference, this.name);
+    const upstreamHeaders = this.upstreamHeadersOf(reply);
+    return upstreamHeaders ? { ...content, upstreamHeaders } : content;
+  }
+
+  async statManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestMeta> {
+    const name = this.upstreamName(repo);
+    parseReference(reference);
+    const reply = await this.requestManifest('HEAD', name, reference, accept);
+    await discard(reply.body);
+    const claimed = header(reply.headers, 'docker-content-digest')?.trim();
+    const size = Number(header(reply.headers, 'content-length'));
+    const contentType = header(reply.headers, 'content-type')?.split(';')[0]?.trim();
+    if (isDigestReference(reference) && claimed && claimed !== reference) throw mismatch(this.name, reference, claimed);
+    const digest = isDigestReference(reference) ? reference : claimed;
+    if (!digest || !Number.isSafeInteger(size) || !contentType || !MANIFEST_MEDIA_TYPES.includes(contentType)) {
+      // Some upstreams leave these out of HEAD; a GET (verified) answers instead.
+      const { bytes, mediaType, digest: verified, upstreamHeaders } = await this.getManifest(repo, reference, accept);
+      return { mediaType, digest: verified, size: bytes.length, ...(upstreamHeaders ? { upstreamHeaders } : {}) };
+    }
+    const upstreamHeaders = this.upstreamHeadersOf(reply);
+    return { mediaType: contentType, digest, size, ...(upstreamHeaders ? { upstreamHeaders } : {}) };
+  }
+
+  async putManifest(repo: string, reference: string, manifest: ManifestContent, subject?: Descriptor): Promise<PutManifestResult> {
+    const name = this.upstreamName(repo);
+    parseReference(reference);
+    const reply = await this.storeManifest(name, reference, manifest.bytes, manifest.mediaType);
+    const result: PutManifestResult = { digest: manifest.digest };
+    if (!subject) return result;
+    if (await this.referrers.supported(name, subject.digest)) {
+      const upstreamSubject = header(reply.headers, 'oci-subject');
+      if (upstreamSubject) result.subject = upstreamSubject;
+      return result;
+    }
+    const annotations = this.annotationsOf(manifest);
+    await this.tagSchema.add(name, subject.digest, referrerDescriptor(manifest.bytes, manifest.mediaType, manifest.digest, annotations));
+    result.subject = subject.digest;
+    return result;
+  }
+
+  async deleteManifest(repo: string, reference: string): Promise<void> {
+    const name = this.upstreamName(repo);
+    parseReference(reference);
+    // Only a manifest that is about to disappear can tell us which tag-schema index lists it.
+    const subject = isDigestReference(reference) ? await this.subjectKeptInTagSchema(name, reference) : undefined;
+    const reply = await this.client.send({
+      method: 'DELETE', url: `v2/${name}/manifests/${reference}`, scopes: [`repository:${name}:delete`], op: 'manifest', expect: [200, 202, 204],
+    });
+    await discard(reply.body);
+    if (subject) await this.tagSchema.remove(name, subject, reference);
+  }
+
+  protected async requestManifest(method: 'GET' | 'HEAD', name: string, reference: string, accept: readonly string[]): Promise<UpstreamReply> {
+    return this.client.send({
+      method, url: `v2/${name}/manifests/${reference}`, scopes: [pull(name)], op: 'manifest', headers: { accept: acceptHeader(accept) }, expect: [200],
+    });
+  }
+
+  /** PUTs manifest bytes as they are; the reply still has its headers (OCI-Subject). */
+  protected async storeManifest(name: string, reference: string, bytes: Buffer, mediaType: string): Promise<UpstreamReply> {
+    const reply = await this.client.send({
+      method: 'PUT', url: `v2/${name}/manifests/${reference}`, scopes: [push(name)], op: 'manifest',
+      headers: { 'content-type': mediaType }, body: bytes, expect: [200, 201, 202, 204],
+    });
+    await discard(reply.body);
+    return reply;
+  }
+
+  private async fetchTagged(name: string, tag: string): Promise<Buffer | undefined> {
+    try {
+      const reply = await this.requestManifest('GET', name, tag, [MediaType.OCI_INDEX]);
+      return (await readManifest(reply, tag, this.name)).bytes;
+    } catch (err) {
+      if (isOciError(err) && (err.code === 'MANIFEST_UNKNOWN' || err.code === 'NAME_UNKNOWN')) return undefined;
+      throw err;
+    }
+  }
+
+  private async subjectKeptInTagSchema(name: string, digest: string): Promise<string | undefined> {
+    let manifest: ReadManifest;
+    try {
+      manifest = await readManifest(await this.requestManifest('GET', name, digest, MANIFEST_MEDIA_TYPES), digest, this.name);
+    } catch (err) {
+      if (isOciError(err) && (err.code === 'MANIFEST_UNKNOWN' || err.code === 'NAME_UNKNOWN')) return undefined; // the DELETE reports it
+      throw err;
+    }
+    let subject: string | undefined;
+    try {
+      subject = parseManifest(manifest.bytes, manifest.mediaType).subject?.digest;
+    } catch {
+      return undefined;
+    }
+    return subject && !(await this.referrers.supported(name, subject)) ? subject : undefined;
+  }
+
+  private annotationsOf(manifest: ManifestContent): Record<string, string> | undefined {
+    try {
+      return parseManifest(manifest.bytes, manifest.mediaType).annotations;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // ---- blobs -------------------------------------------------------------------------------
+
+  async statBlob(repo: string, digest: string): Promise<BlobMeta> {
+    const name = this.upstreamName(repo);
+    parseDigest(digest);
+    const reply = await this.client.send({
+      method: 'HEAD', url: `v2/${name}/blobs/${digest}`, scopes: [pull(name)], op: 'blob', expect: [200, ...REDIRECT_STATUSES],
+    });
+    await discard(reply.body);
+    const size = Number(header(reply.headers, 'content-length'));
+    if (reply.statusCode === 200 && Number.isSafeInteger(size)) return { digest, size };
+    // Presigned S3 URLs refuse HEAD: ask storage for one byte and read the total from Content-Range.
+    const ranged = isRedirect(reply.statusCode)
+      ? await followRedirects(this.client, redirectTarget(reply, this.name), 'bytes=0-0')
+      : await this.openBlob(name, digest, 'bytes=0-0', true);
+    const total = this.totalSize(ranged);
+    await discard(ranged.body);
+    if (total === undefined) throw new OciError('UNAVAILABLE', `backend ${this.name} did not report the size of ${digest}`, { status: 502 });
+    return { digest, size: total };
+  }
+
+  async getBlob(repo: string, digest: string, range?: ByteRange): Promise<BlobBody> {
+    const name = this.upstreamName(repo);
+    parseDigest(digest);
+    const rangeHeader = range ? `bytes=${range.start}-${range.end ?? ''}` : undefined;
+    const reply = await this.openBlob(name, digest, rangeHeader, this.blobMode === 'proxy');
+    if (isRedirect(reply.statusCode)) {
+      await discard(reply.body);
+      return { kind: 'redirect', location: redirectTarget(reply, this.name).href };
+    }
+    let size = this.totalSize(reply);
+    let served: { start: number; end: number } | undefined;
+    if (reply.statusCode === 206) {
+      const match = /bytes\s+(\d+)-(\d+)\//.exec(header(reply.headers, 'content-range') ?? '');
+      if (match) served = { start: Number(match[1]), end: Number(match[2]) };
+    }
+    if (size === undefined) {
+      try {
+        size = (await this.statBlob(repo, digest)).size;
+      } catch (err) {
+        reply.body.destroy();
+        throw err;
+      }
+    }
+    // The undici body itself: backpressure reaches the upstream socket, nothing is buffered.
+    return served ? { kind: 'stream', stream: reply.body, size, range: served } : { kind: 'stream', stream: reply.body, size };
+  }
+
+  async deleteBlob(repo: string, digest: string): Promise<void> {
+    const name = this.upstreamName(repo);
+    parseDigest(digest);
+    const reply = await this.client.send({
+      method: 'DELETE', url: `v2/${name}/blobs/${digest}`, scopes: [`repository:${name}:delete`], op: 'blob', expect: [200, 202, 204],
+    });
+    await discard(reply.body);
+  }
+
+  /** GET of a blob; storage redirects are followed (without credentials) when `follow`. */
+  protected async openBlob(name: string, digest: string, range: string | undefined, follow: boolean): Promise<UpstreamReply> {
+    const reply = await this.client.send({
+      method: 'GET', url: `v2/${name}/blobs/${digest}`, scopes: [pull(name)], op: 'blob',
+      headers: range ? { range } : {}, expect: [200, 206, ...REDIRECT_STATUSES],
+    });
+    if (!follow || !isRedirect(reply.statusCode)) return reply;
+    await discard(reply.body);
+    const final = await followRedirects(this.client, redirectTarget(reply, this.name), range);
+    if (final.statusCode === 200 || final.statusCode === 206) return final;
+    throw await errorFromResponse(final, `${this.name} (blob storage)`, 'blob');
+  }
+
+  /** The whole blob's size from a 200 (Content-Length) or 206 (Content-Range total). */
+  private totalSize(reply: UpstreamReply): number | undefined {
+    if (reply.statusCode === 206) {
+      const total = /\/(\d+)\s*$/.exec(header(reply.headers, 'content-range') ?? '');
+      return total ? Number(total[1]) : undefined;
+    }
+    if (reply.statusCode !== 200) return undefined;
+    const length = Number(header(reply.headers, 'content-length'));
+    return Number.isSafeInteger(length) ? length : undefined;
+  }
+
+  // ---- uploads -----------------------------------------------------------------------------
+
+  async startUpload(repo: string): Promise<UploadProgress> {
+    const name = this.upstreamName(repo);
+    return { handle: encodeHandle({ location: await this.openSession(name), size: 0 }), size: 0 };
+  }
+
+  async writeChunk(repo: string, handle: UploadHandle, chunk: ChunkInput): Promise<UploadProgress> {
+    const name = this.upstreamName(repo);
+    const state = decodeHandle(handle, this.name);
+    if (chunk.offset !== state.size) throw outOfOrder(state.size);
+    const headers: Record<string, string> = { ...OCTET_STREAM };
+    let body: Readable = chunk.body;
+    let counted: ByteCounter | undefined;
+    if (chunk.length !== undefined) {
+      headers['content-length'] = String(chunk.length);
+      if (chunk.length > 0) headers['content-range'] = `${chunk.offset}-${chunk.offset + chunk.length - 1}`;
+    } else {
+      // Unknown length goes chunked; count it to know the size if the upstream does not say.
+      counted = new ByteCounter();
+      body = pipeline(chunk.body, counted, () => undefined);
+    }
+    const reply = await this.client.send({ method: 'PATCH', url: state.location, scopes: [push(name)], op: 'upload', headers, body, expect: [202, 204] });
+    await discard(reply.body);
+    const expected = chunk.offset + (chunk.length ?? counted?.bytes ?? 0);
+    const location = header(reply.headers, 'location') ? uploadLocation(reply, this.name) : state.location;
+    const size = uploadedSize(reply, expected);
+    return { handle: encodeHandle({ location, size }), size };
+  }
+
+  async finishUpload(repo: string, handle: UploadHandle, digest: string, chunk?: ChunkInput): Promise<void> {
+    const name = this.upstreamName(repo);
+    parseDigest(digest);
+    const state = decodeHandle(handle, this.name);
+    if (chunk && chunk.offset !== state.size) throw outOfOrder(state.size);
+    await this.closeSession(name, state.location, digest, chunk?.body, chunk ? chunk.length : 0);
+  }
+
+  async cancelUpload(repo: string, handle: UploadHandle): Promise<void> {
+    const name = this.upstreamName(repo);
+    await this.deleteSession(name, decodeHandle(handle, this.name).location);
+  }
+
+  /**
+   * Monolithic upload as POST (open) + PUT (bytes, digest). A single `POST ?digest=` is not
+   * universally supported, and an upstream that ignores it would have consumed the stream.
+   */
+  async putBlob(repo: string, digest: string, body: Readable, length?: number): Promise<void> {
+    const name = this.upstreamName(repo);
+    parseDigest(digest);
+    await this.closeSession(name, await this.openSession(name), digest, body, length);
+  }
+
+  async mountBlob(repo: string, digest: string, fromRepo: string): Promise<boolean> {
+    const name = this.upstreamName(repo);
+    const from = this.upstreamName(fromRepo);
+    parseDigest(digest);
+    const url = `v2/${name}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+    const reply = await this.client.send({ method: 'POST', url, scopes: [push(name), pull(from)], op: 'upload', expect: [201, 202] });
+    await discard(reply.body);
+    if (reply.statusCode === 201) return true;
+    // 202 = "not mounted" plus an upload session we will not use: release it.
+    if (header(reply.headers, 'location')) {
+      await this.deleteSession(name, uploadLocation(reply, this.name)).catch((err: unknown) =>
+        this.logger.warn({ repository: name, err: isOciError(err) ? err.message : String(err) }, 'could not cancel the session of a refused mount'),
+      );
+    }
+    return false;
+  }
+
+  protected async openSession(name: string): Promise<string> {
+    const reply = await this.client.send({ method: 'POST', url: `v2/${name}/blobs/uploads/`, scopes: [push(name)], op: 'upload', expect: [202] });
+    await discard(reply.body);
+    return uploadLocation(reply, this.name);
+  }
+
+  protected async closeSession(name: string, location: string, digest: string, body: Readable | undefined, length: number | undefined): Promise<void> {
+    const headers: Record<string, string> = { ...OCTET_STREAM };
+    if (length !== undefined) headers['content-length'] = String(length);
+    const reply = await this.client.send({
+      method: 'PUT', url: withDigest(location, digest), scopes: [push(name)], op: 'upload', headers, ...(body ? { body } : {}), expect: [201, 204],
+    });
+    await discard(reply.body);
+  }
+
+  protected async deleteSession(name: string, location: string): Promise<void> {
+    const reply = await this.client.send({
+      method: 'DELETE', url: location, scopes: [`repository:${name}:pull,push,delete`], op: 'upload', expect: [200, 202, 204],
+    });
+    await discard(reply.body);
+  }
+
+  // ---- listings ----------------------------------------------------------------------------
+
+  async listTags(repo: string, page: PageRequest): Promise<Page> {
+    const name = this.upstreamName(repo);
+    const tags = await fetchAllPages(this.client, `v2/${name}/tags/list`, [pull(name)], 'tags', 'tags');
+    return paginateSorted([...new Set(tags)].sort(compareNames), page);
+  }
+
+  async listReferrers(repo: string, digest: string, artifactType?: string): Promise<{ manifests: Descriptor[]; filtered: boolean }> {
+    const name = this.upstreamName(repo);
+    parseDigest(digest);
+    const native = await this.referrers.list(name, digest, artifactType);
+    if (native) return native;
+    const all = await this.tagSchema.list(name, digest);
+    return { manifests: filterReferrers(all, artifactType), filtered: artifactType !== undefined };
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  async status(): Promise<BackendStatus> {
+    return {
+      name: this.name,
+      type: this.type,
+      url: this.client.baseUrl,
+      blobMode: this.blobMode,
+      referrers: this.referrers.mode,
+      credentials: this.credentials?.state() ?? { state: 'none' },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+function outOfOrder(size: number): OciError {
+  return new OciError('RANGE_INVALID', `chunk does not start at offset ${size}`, { headers: { range: `0-${Math.max(0, size - 1)}` } });
+}
+
+/** Counts bytes flowing through, for chunked uploads of unknown length. */
+class ByteCounter extends Transform {
+  bytes = 0;
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+}
