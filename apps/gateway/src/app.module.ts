@@ -1,4 +1,4 @@
-import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { GantryConfig } from '#config';
@@ -24,6 +24,7 @@ export interface GatewayDependencies {
   backends: ReadonlyMap<string, Registry>;
 }
 
+@Injectable()
 class BackendLifecycle implements OnApplicationShutdown {
   constructor(@Inject(BACKENDS) private readonly backends: ReadonlyMap<string, Registry>) {}
   async onApplicationShutdown(): Promise<void> {

@@ -22,9 +22,17 @@ async function main(): Promise<void> {
   logger.info({ url, backends: Object.keys(config.backends) }, `Gantry listening on ${url}`);
   logger.info(`try: skopeo copy --dest-tls-verify=false docker-archive:image.tar docker://${new URL(url).host}/demo/app:1`);
 
-  // In-flight transfers get the grace period; after that the process goes anyway.
-  const stop = (): void => {
-    setTimeout(() => process.exit(0), config.server.shutdownGraceSeconds * 1000).unref();
+  // In-flight transfers get the grace period; connections that fall idle meanwhile are closed
+  // (keep-alive would otherwise hold the server open), and after the grace period it goes anyway.
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const server = app.getHttpServer() as import('node:http').Server;
+    setInterval(() => server.closeIdleConnections(), 200).unref();
+    setTimeout(() => {
+      logger.warn('shutdown grace period over; exiting with requests in flight');
+      process.exit(1);
+    }, config.server.shutdownGraceSeconds * 1000).unref();
+    void app.close().then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

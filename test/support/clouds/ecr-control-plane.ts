@@ -22,11 +22,17 @@ export interface EcrControlPlane {
   repositories: Map<string, { createdAt: number }>;
   /** `throttle.arm(n)`: the next n calls answer ThrottlingException. */
   throttle: FailureBudget;
+  /** Added to the `expiresAt` reported (not the real expiry): a caller whose clock is behind. */
+  clockSkewMs: number;
   /** 'valid', 'expired' or 'invalid' for the password of `AWS:<password>`. */
   checkToken(password: string): 'valid' | 'expired' | 'invalid';
-  /** Every token issued so far stops working (as if the account's tokens were revoked). */
-  revokeTokens(): void;
-  /** The IAM key is disabled: every call signed with it fails UnrecognizedClientException. */
+  /** Every registry password issued so far, to check that none leaks. */
+  issuedPasswords(): string[];
+  addAccessKey(accessKeyId: string): void;
+  /**
+   * The IAM key is disabled: calls signed with it fail UnrecognizedClientException, and the
+   * registry tokens it obtained stop working (ECR checks the principal on every request).
+   */
   revokeAccessKey(accessKeyId: string): void;
   stop(): Promise<void>;
 }
@@ -52,20 +58,22 @@ class AwsError extends Error {
 export async function startEcrControlPlane(options: EcrControlPlaneOptions): Promise<EcrControlPlane> {
   const calls: Record<string, number> = {};
   const repositories = new Map<string, { createdAt: number }>();
-  const tokens = new Map<string, { expiresAt: number; revoked: boolean }>();
+  const tokens = new Map<string, { expiresAt: number; accessKeyId: string }>();
   const accessKeys = new Set(options.accessKeys);
   const throttle = new FailureBudget();
   const ttl = options.tokenTtlMs ?? 12 * 3600 * 1000;
 
-  const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
-    GetAuthorizationToken() {
+  let clockSkewMs = 0;
+
+  const operations: Record<string, (input: Record<string, unknown>, accessKeyId: string) => unknown> = {
+    GetAuthorizationToken(_input, accessKeyId) {
       const password = randomBytes(24).toString('base64url');
       const expiresAt = Date.now() + ttl;
-      tokens.set(password, { expiresAt, revoked: false });
+      tokens.set(password, { expiresAt, accessKeyId });
       return {
         authorizationData: [{
           authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
-          expiresAt: expiresAt / 1000,
+          expiresAt: (expiresAt + clockSkewMs) / 1000,
           proxyEndpoint: options.proxyEndpoint,
         }],
       };
@@ -128,7 +136,7 @@ export async function startEcrControlPlane(options: EcrControlPlaneOptions): Pro
         throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
       }
       if (throttle.take()) throw new AwsError('ThrottlingException', 'Rate exceeded');
-      const result = operations[operation]!(body ? (JSON.parse(body) as Record<string, unknown>) : {});
+      const result = operations[operation]!(body ? (JSON.parse(body) as Record<string, unknown>) : {}, accessKeyId);
       send(res, 200, result);
     } catch (err) {
       const e = err instanceof AwsError ? err : new AwsError('ServerException', (err as Error).message, 500);
@@ -143,13 +151,20 @@ export async function startEcrControlPlane(options: EcrControlPlaneOptions): Pro
     calls,
     repositories,
     throttle,
+    get clockSkewMs() {
+      return clockSkewMs;
+    },
+    set clockSkewMs(value: number) {
+      clockSkewMs = value;
+    },
     checkToken(password) {
       const token = tokens.get(password);
-      if (!token || token.revoked) return 'invalid';
+      if (!token || !accessKeys.has(token.accessKeyId)) return 'invalid';
       return Date.now() >= token.expiresAt ? 'expired' : 'valid';
     },
-    revokeTokens() {
-      for (const token of tokens.values()) token.revoked = true;
+    issuedPasswords: () => [...tokens.keys()],
+    addAccessKey(accessKeyId) {
+      accessKeys.add(accessKeyId);
     },
     revokeAccessKey(accessKeyId) {
       accessKeys.delete(accessKeyId);

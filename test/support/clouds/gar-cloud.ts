@@ -15,7 +15,7 @@ export interface GarCloud {
   repositories: string[];
   /** `<location>-docker.pkg.dev` stand-in (`registryUrl` of the backend). */
   registryUrl: string;
-  /** Artifact Registry API `host:port` (`apiEndpoint` of the backend). */
+  /** Artifact Registry API `http://host:port` (`apiEndpoint` of the backend; http selects plain HTTP). */
   apiEndpoint: string;
   /** An external_account (workload identity federation) credentials file whose STS is the stand-in. */
   credentialsFile: string;
@@ -114,7 +114,7 @@ export async function startGarCloud(options: { accessTokenTtlSeconds?: number; p
     project, location, repositories, controlPlane, front, registryTokens, storage, distribution,
     credentialsFile, subjectTokenFile,
     registryUrl: front.url,
-    apiEndpoint: new URL(controlPlane.url).host,
+    apiEndpoint: controlPlane.url,
     async stop() {
       await front.stop();
       await controlPlane.stop();

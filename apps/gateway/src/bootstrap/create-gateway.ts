@@ -41,6 +41,5 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
       'request',
     );
   });
-  app.enableShutdownHooks();
   return app;
 }

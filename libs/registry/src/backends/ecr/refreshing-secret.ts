@@ -69,6 +69,11 @@ export class RefreshingSecret<T> {
     this.lastError = reason;
   }
 
+  /** Forget the value whatever its age (it was issued for something else). */
+  reset(): void {
+    this.current = undefined;
+  }
+
   state(): CredentialState {
     if (this.current) {
       const state: CredentialState = { state: 'valid', validUntil: new Date(this.current.expiresAt).toISOString() };

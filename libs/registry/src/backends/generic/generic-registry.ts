@@ -1,7 +1,7 @@
-import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import {
-  assertValidName, compareNames, isDigestReference, isOciError, MANIFEST_MEDIA_TYPES, MediaType, OciError, paginateSorted,
+  assertValidName, compareNames, isDigestReference, isOciError, MANIFEST_MEDIA_TYPES, MediaType, paginateSorted,
   filterReferrers, parseDigest, parseManifest, parseReference, referrerDescriptor, type Descriptor, type Page, type PageRequest,
 } from '#oci';
 import type {
@@ -10,13 +10,12 @@ import type {
 } from '../../port';
 import { discard, header } from './body';
 import type { BearerTokenProvider, CredentialSource } from './credentials';
-import { errorFromResponse } from './error-mapping';
+import { BlobFetcher } from './blob-fetcher';
 import { fetchAllPages } from './link-pagination';
 import { acceptHeader, mismatch, readManifest, type ReadManifest } from './manifest-reader';
-import { followRedirects, isRedirect, REDIRECT_STATUSES, redirectTarget } from './redirects';
 import { ReferrersTagSchema } from './referrers-fallback';
 import { NativeReferrers, type ReferrersMode } from './native-referrers';
-import { decodeHandle, encodeHandle, uploadedSize, uploadLocation, withDigest } from './uploads';
+import { decodeHandle, encodeHandle, outOfOrder, uploadLocation, UploadSessions } from './uploads';
 import { UpstreamClient, type UpstreamReply } from './upstream-client';
 
 export interface GenericRegistryOptions {
@@ -41,7 +40,6 @@ export interface GenericRegistryOptions {
 
 const pull = (name: string): string => `repository:${name}:pull`;
 const push = (name: string): string => `repository:${name}:pull,push`;
-const OCTET_STREAM = { 'content-type': MediaType.OCTET_STREAM };
 
 /**
  * Any OCI distribution (Docker Registry v2) upstream behind the Registry port. Cloud backends
@@ -59,13 +57,16 @@ export class GenericRegistry implements Registry {
   protected readonly credentials?: CredentialSource;
   protected readonly referrers: NativeReferrers;
   protected readonly tagSchema: ReferrersTagSchema;
+  protected readonly blobs: BlobFetcher;
+  protected readonly uploads: UploadSessions;
 
   constructor(options: GenericRegistryOptions) {
     this.name = options.name;
     this.type = options.type;
     this.blobMode = options.blobMode;
     this.credentials = options.credentials;
-    this.logger = options.logger.child({ backend: options.name });
+    // The backend factory may have bound the name already; binding it twice duplicates the key.
+    this.logger = options.logger.bindings().backend === options.name ? options.logger : options.logger.child({ backend: options.name });
     this.client = new UpstreamClient({
       backend: options.name,
       url: new URL(options.url),
@@ -76,6 +77,8 @@ export class GenericRegistry implements Registry {
       retries: options.retries,
       logger: this.logger,
     });
+    this.blobs = new BlobFetcher(this.client);
+    this.uploads = new UploadSessions(this.client);
     this.referrers = new NativeReferrers(this.client, options.referrers ?? 'probe', this.logger);
     this.tagSchema = new ReferrersTagSchema(
       { get: (name, tag) => this.fetchTagged(name, tag), put: (name, tag, bytes, type) => this.storeManifest(name, tag, bytes, type).then(() => undefined) },
@@ -222,47 +225,13 @@ export class GenericRegistry implements Registry {
   async statBlob(repo: string, digest: string): Promise<BlobMeta> {
     const name = this.upstreamName(repo);
     parseDigest(digest);
-    const reply = await this.client.send({
-      method: 'HEAD', url: `v2/${name}/blobs/${digest}`, scopes: [pull(name)], op: 'blob', expect: [200, ...REDIRECT_STATUSES],
-    });
-    await discard(reply.body);
-    const size = Number(header(reply.headers, 'content-length'));
-    if (reply.statusCode === 200 && Number.isSafeInteger(size)) return { digest, size };
-    // Presigned S3 URLs refuse HEAD: ask storage for one byte and read the total from Content-Range.
-    const ranged = isRedirect(reply.statusCode)
-      ? await followRedirects(this.client, redirectTarget(reply, this.name), 'bytes=0-0')
-      : await this.openBlob(name, digest, 'bytes=0-0', true);
-    const total = this.totalSize(ranged);
-    await discard(ranged.body);
-    if (total === undefined) throw new OciError('UNAVAILABLE', `backend ${this.name} did not report the size of ${digest}`, { status: 502 });
-    return { digest, size: total };
+    return this.blobs.stat(name, digest);
   }
 
   async getBlob(repo: string, digest: string, range?: ByteRange): Promise<BlobBody> {
     const name = this.upstreamName(repo);
     parseDigest(digest);
-    const rangeHeader = range ? `bytes=${range.start}-${range.end ?? ''}` : undefined;
-    const reply = await this.openBlob(name, digest, rangeHeader, this.blobMode === 'proxy');
-    if (isRedirect(reply.statusCode)) {
-      await discard(reply.body);
-      return { kind: 'redirect', location: redirectTarget(reply, this.name).href };
-    }
-    let size = this.totalSize(reply);
-    let served: { start: number; end: number } | undefined;
-    if (reply.statusCode === 206) {
-      const match = /bytes\s+(\d+)-(\d+)\//.exec(header(reply.headers, 'content-range') ?? '');
-      if (match) served = { start: Number(match[1]), end: Number(match[2]) };
-    }
-    if (size === undefined) {
-      try {
-        size = (await this.statBlob(repo, digest)).size;
-      } catch (err) {
-        reply.body.destroy();
-        throw err;
-      }
-    }
-    // The undici body itself: backpressure reaches the upstream socket, nothing is buffered.
-    return served ? { kind: 'stream', stream: reply.body, size, range: served } : { kind: 'stream', stream: reply.body, size };
+    return this.blobs.get(name, digest, range ? `bytes=${range.start}-${range.end ?? ''}` : undefined, this.blobMode);
   }
 
   async deleteBlob(repo: string, digest: string): Promise<void> {
@@ -274,58 +243,16 @@ export class GenericRegistry implements Registry {
     await discard(reply.body);
   }
 
-  /** GET of a blob; storage redirects are followed (without credentials) when `follow`. */
-  protected async openBlob(name: string, digest: string, range: string | undefined, follow: boolean): Promise<UpstreamReply> {
-    const reply = await this.client.send({
-      method: 'GET', url: `v2/${name}/blobs/${digest}`, scopes: [pull(name)], op: 'blob',
-      headers: range ? { range } : {}, expect: [200, 206, ...REDIRECT_STATUSES],
-    });
-    if (!follow || !isRedirect(reply.statusCode)) return reply;
-    await discard(reply.body);
-    const final = await followRedirects(this.client, redirectTarget(reply, this.name), range);
-    if (final.statusCode === 200 || final.statusCode === 206) return final;
-    throw await errorFromResponse(final, `${this.name} (blob storage)`, 'blob');
-  }
-
-  /** The whole blob's size from a 200 (Content-Length) or 206 (Content-Range total). */
-  private totalSize(reply: UpstreamReply): number | undefined {
-    if (reply.statusCode === 206) {
-      const total = /\/(\d+)\s*$/.exec(header(reply.headers, 'content-range') ?? '');
-      return total ? Number(total[1]) : undefined;
-    }
-    if (reply.statusCode !== 200) return undefined;
-    const length = Number(header(reply.headers, 'content-length'));
-    return Number.isSafeInteger(length) ? length : undefined;
-  }
-
   // ---- uploads -----------------------------------------------------------------------------
 
   async startUpload(repo: string): Promise<UploadProgress> {
     const name = this.upstreamName(repo);
-    return { handle: encodeHandle({ location: await this.openSession(name), size: 0 }), size: 0 };
+    return { handle: encodeHandle({ location: await this.uploads.open(name), size: 0 }), size: 0 };
   }
 
   async writeChunk(repo: string, handle: UploadHandle, chunk: ChunkInput): Promise<UploadProgress> {
     const name = this.upstreamName(repo);
-    const state = decodeHandle(handle, this.name);
-    if (chunk.offset !== state.size) throw outOfOrder(state.size);
-    const headers: Record<string, string> = { ...OCTET_STREAM };
-    let body: Readable = chunk.body;
-    let counted: ByteCounter | undefined;
-    if (chunk.length !== undefined) {
-      headers['content-length'] = String(chunk.length);
-      if (chunk.length > 0) headers['content-range'] = `${chunk.offset}-${chunk.offset + chunk.length - 1}`;
-    } else {
-      // Unknown length goes chunked; count it to know the size if the upstream does not say.
-      counted = new ByteCounter();
-      body = pipeline(chunk.body, counted, () => undefined);
-    }
-    const reply = await this.client.send({ method: 'PATCH', url: state.location, scopes: [push(name)], op: 'upload', headers, body, expect: [202, 204] });
-    await discard(reply.body);
-    const expected = chunk.offset + (chunk.length ?? counted?.bytes ?? 0);
-    const location = header(reply.headers, 'location') ? uploadLocation(reply, this.name) : state.location;
-    const size = uploadedSize(reply, expected);
-    return { handle: encodeHandle({ location, size }), size };
+    return this.uploads.patch(name, decodeHandle(handle, this.name), chunk);
   }
 
   async finishUpload(repo: string, handle: UploadHandle, digest: string, chunk?: ChunkInput): Promise<void> {
@@ -333,12 +260,12 @@ export class GenericRegistry implements Registry {
     parseDigest(digest);
     const state = decodeHandle(handle, this.name);
     if (chunk && chunk.offset !== state.size) throw outOfOrder(state.size);
-    await this.closeSession(name, state.location, digest, chunk?.body, chunk ? chunk.length : 0);
+    await this.uploads.close(name, state.location, digest, chunk?.body, chunk?.length);
   }
 
   async cancelUpload(repo: string, handle: UploadHandle): Promise<void> {
     const name = this.upstreamName(repo);
-    await this.deleteSession(name, decodeHandle(handle, this.name).location);
+    await this.uploads.cancel(name, decodeHandle(handle, this.name).location);
   }
 
   /**
@@ -348,7 +275,7 @@ export class GenericRegistry implements Registry {
   async putBlob(repo: string, digest: string, body: Readable, length?: number): Promise<void> {
     const name = this.upstreamName(repo);
     parseDigest(digest);
-    await this.closeSession(name, await this.openSession(name), digest, body, length);
+    await this.uploads.close(name, await this.uploads.open(name), digest, body, length);
   }
 
   async mountBlob(repo: string, digest: string, fromRepo: string): Promise<boolean> {
@@ -361,33 +288,11 @@ export class GenericRegistry implements Registry {
     if (reply.statusCode === 201) return true;
     // 202 = "not mounted" plus an upload session we will not use: release it.
     if (header(reply.headers, 'location')) {
-      await this.deleteSession(name, uploadLocation(reply, this.name)).catch((err: unknown) =>
+      await this.uploads.cancel(name, uploadLocation(reply, this.name)).catch((err: unknown) =>
         this.logger.warn({ repository: name, err: isOciError(err) ? err.message : String(err) }, 'could not cancel the session of a refused mount'),
       );
     }
     return false;
-  }
-
-  protected async openSession(name: string): Promise<string> {
-    const reply = await this.client.send({ method: 'POST', url: `v2/${name}/blobs/uploads/`, scopes: [push(name)], op: 'upload', expect: [202] });
-    await discard(reply.body);
-    return uploadLocation(reply, this.name);
-  }
-
-  protected async closeSession(name: string, location: string, digest: string, body: Readable | undefined, length: number | undefined): Promise<void> {
-    const headers: Record<string, string> = { ...OCTET_STREAM };
-    if (length !== undefined) headers['content-length'] = String(length);
-    const reply = await this.client.send({
-      method: 'PUT', url: withDigest(location, digest), scopes: [push(name)], op: 'upload', headers, ...(body ? { body } : {}), expect: [201, 204],
-    });
-    await discard(reply.body);
-  }
-
-  protected async deleteSession(name: string, location: string): Promise<void> {
-    const reply = await this.client.send({
-      method: 'DELETE', url: location, scopes: [`repository:${name}:pull,push,delete`], op: 'upload', expect: [200, 202, 204],
-    });
-    await discard(reply.body);
   }
 
   // ---- listings ----------------------------------------------------------------------------
@@ -422,18 +327,5 @@ export class GenericRegistry implements Registry {
 
   async close(): Promise<void> {
     await this.client.close();
-  }
-}
-
-function outOfOrder(size: number): OciError {
-  return new OciError('RANGE_INVALID', `chunk does not start at offset ${size}`, { headers: { range: `0-${Math.max(0, size - 1)}` } });
-}
-
-/** Counts bytes flowing through, for chunked uploads of unknown length. */
-class ByteCounter extends Transform {
-  bytes = 0;
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    callback(null, chunk);
   }
 }

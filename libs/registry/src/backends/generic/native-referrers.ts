@@ -45,8 +45,9 @@ export class NativeReferrers {
     }
     let manifests: Descriptor[];
     try {
-      manifests = parseManifest(bytes, undefined).manifests;
-      if (!Array.isArray(JSON.parse(bytes.toString('utf8')).manifests)) throw new Error('not an index');
+      const parsed = parseManifest(bytes, undefined);
+      if (!parsed.isIndex) throw new Error('not an index');
+      manifests = parsed.manifests;
     } catch {
       if (this.current === 'api') throw new OciError('UNAVAILABLE', `backend ${this.client.backend} sent an invalid referrers index`, { status: 502 });
       this.learn('tag-schema');

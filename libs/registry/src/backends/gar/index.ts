@@ -1,0 +1,56 @@
+import { GoogleAuth, type AuthClient } from 'google-auth-library';
+import type { Logger } from 'pino';
+import type { BackendOfType } from '#config';
+import type { Registry } from '../../port';
+import { GarApi } from './gar-api';
+import { GarRegistry } from './gar-registry';
+import { GoogleCredentials } from './google-credentials';
+
+export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+export interface GarDeps {
+  /** An auth client to use instead of the one `credentialsFile` / ADC would give (tests). */
+  authClient?: AuthClient;
+}
+
+/** `https://<location>-docker.pkg.dev` unless `registryUrl` says otherwise. */
+export function garRegistryUrl(config: BackendOfType<'gar'>): string {
+  return config.registryUrl ?? `https://${config.location}-docker.pkg.dev`;
+}
+
+/**
+ * A `type: gar` backend. Identity: `credentialsFile` (service-account key, external_account for
+ * workload identity federation, authorized_user), else Application Default Credentials (GKE
+ * workload identity, the metadata server, gcloud).
+ */
+export function createGarRegistry(name: string, config: BackendOfType<'gar'>, logger: Logger, deps: GarDeps = {}): Registry {
+  let client: () => Promise<AuthClient>;
+  let api: GarApi;
+  if (deps.authClient) {
+    const authClient = deps.authClient;
+    client = async () => authClient;
+    api = new GarApi(name, config, { authClient });
+  } else {
+    const googleAuth = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], ...(config.credentialsFile ? { keyFilename: config.credentialsFile } : {}) });
+    client = () => googleAuth.getClient() as Promise<AuthClient>;
+    api = new GarApi(name, config, { googleAuth });
+  }
+  return new GarRegistry({
+    name,
+    url: garRegistryUrl(config),
+    api,
+    credentials: new GoogleCredentials(name, client),
+    project: config.project,
+    location: config.location,
+    repository: config.repository,
+    allowedRealmHosts: config.allowedRealmHosts,
+    blobMode: config.blobs,
+    timeouts: config.timeouts,
+    retries: config.retries,
+    logger,
+  });
+}
+
+export { GarRegistry } from './gar-registry';
+export { GoogleCredentials, ACCESS_TOKEN_USER } from './google-credentials';
+export { GarApi } from './gar-api';

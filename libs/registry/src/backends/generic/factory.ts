@@ -1,0 +1,19 @@
+import type { Logger } from 'pino';
+import type { BackendOfType } from '#config';
+import { staticCredentialsFrom } from './credentials';
+import { GenericRegistry } from './generic-registry';
+
+/** A `type: registry` backend from its configuration. */
+export function createGenericRegistry(name: string, config: BackendOfType<'registry'>, logger: Logger): GenericRegistry {
+  return new GenericRegistry({
+    name,
+    type: config.type,
+    url: config.url,
+    credentials: staticCredentialsFrom(config.credentials),
+    allowedRealmHosts: config.allowedRealmHosts,
+    blobMode: config.blobs,
+    timeouts: config.timeouts,
+    retries: config.retries,
+    logger,
+  });
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { startGateway } from '../support/gateway-process';
+import { tempDir } from '../support/temp';
+import { assertOciError, randomBlob, V2Client } from '../support/v2-client';
+
+const MAIN = resolve(__dirname, '../../apps/gateway/src/main.js');
+
+function runMain(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => res({ code, stderr }));
+  });
+}
+
+describe('gateway process', () => {
+  const dir = tempDir('gateway-process');
+  after(() => dir.remove());
+
+  test('a bad config stops start-up with exit 2 and names the key', async () => {
+    const file = join(dir.path, 'bad.yaml');
+    writeFileSync(file, 'backends:\n  corp: { type: registry, url: "nope" }\nroutes: [{ prefix: "", backend: corp }]\n');
+    const viaFlag = await runMain(['--config', file]);
+    assert.equal(viaFlag.code, 2);
+    assert.match(viaFlag.stderr, /backends\.corp\.url/);
+    const viaEnv = await runMain([], { GANTRY_CONFIG: join(dir.path, 'missing.yaml') });
+    assert.equal(viaEnv.code, 2);
+    assert.match(viaEnv.stderr, /missing\.yaml: cannot read/);
+  });
+
+  test('a name no route matches is NAME_UNKNOWN; unknown endpoints are OCI errors too', async () => {
+    const gateway = await startGateway({
+      backends: { store: { type: 'local', path: join(dir.path, 'store1') } },
+      routes: [{ prefix: 'team/', backend: 'store' }],
+    });
+    try {
+      const client = new V2Client(gateway.url);
+      await assertOciError(await client.request('GET', '/v2/other/app/manifests/v1'), 404, 'NAME_UNKNOWN');
+      await assertOciError(await client.request('GET', '/v2/team/app/nonsense'), 404, 'NAME_UNKNOWN');
+      await assertOciError(await client.request('POST', '/v2/'), 405, 'UNSUPPORTED');
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  test('SIGTERM lets an in-flight blob download finish, then the process exits', async () => {
+    const gateway = await startGateway({
+      backends: { store: { type: 'local', path: join(dir.path, 'store2') } },
+      routes: [{ prefix: '', backend: 'store' }],
+    });
+    const client = new V2Client(gateway.url);
+    const blob = randomBlob(48 * 1024 * 1024);
+    await client.pushBlob('big/blob', blob);
+    const res = await client.request('GET', `/v2/big/blob/blobs/${blob.digest}`);
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    const stopped = gateway.stop('SIGTERM');
+    let received = first.value?.length ?? 0;
+    const chunks: Uint8Array[] = [first.value!];
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1));
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.length;
+      chunks.push(value);
+    }
+    assert.equal(received, blob.bytes.length);
+    assert.ok(Buffer.concat(chunks).equals(blob.bytes));
+    assert.equal(await stopped, 0);
+  });
+});
