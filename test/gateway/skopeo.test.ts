@@ -47,8 +47,10 @@ describe('skopeo through the gateway', () => {
 
       const raw = await skopeo(['inspect', '--raw', ref]);
       assert.equal(raw.stdout, image.index.bytes.toString(), 'index bytes are exact');
-      const inspect = JSON.parse((await skopeo(['inspect', '--override-arch', 'arm64', ref])).stdout) as { Digest: string; Layers: string[] };
-      assert.equal(inspect.Digest, image.manifests[1]!.digest);
+      const inspect = JSON.parse((await skopeo(['inspect', '--override-arch', 'arm64', ref])).stdout) as { Architecture: string; Layers: string[] };
+      assert.equal(inspect.Architecture, 'arm64');
+      const arm64 = JSON.parse(image.manifests[1]!.bytes.toString()) as { layers: { digest: string }[] };
+      assert.deepEqual(inspect.Layers, arm64.layers.map((l) => l.digest));
 
       const out = temp('out');
       await skopeo(['copy', '--all', '--preserve-digests', ref, `oci:${out}:v1`]);

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import {
-  assertValidName, compareNames, isDigestReference, isOciError, MANIFEST_MEDIA_TYPES, MediaType, paginateSorted,
+  assertValidName, compareNames, isDigestReference, isOciError, MANIFEST_MEDIA_TYPES, MediaType, OciError, paginateSorted,
   filterReferrers, parseDigest, parseManifest, parseReference, referrerDescriptor, type Descriptor, type Page, type PageRequest,
 } from '#oci';
 import type {
@@ -162,9 +162,18 @@ export class GenericRegistry implements Registry {
     parseReference(reference);
     // Only a manifest that is about to disappear can tell us which tag-schema index lists it.
     const subject = isDigestReference(reference) ? await this.subjectKeptInTagSchema(name, reference) : undefined;
-    const reply = await this.client.send({
-      method: 'DELETE', url: `v2/${name}/manifests/${reference}`, scopes: [`repository:${name}:delete`], op: 'manifest', expect: [200, 202, 204],
-    });
+    let reply: UpstreamReply;
+    try {
+      reply = await this.client.send({
+        method: 'DELETE', url: `v2/${name}/manifests/${reference}`, scopes: [`repository:${name}:delete`], op: 'manifest', expect: [200, 202, 204],
+      });
+    } catch (err) {
+      // distribution 2.8 only deletes by digest and calls a tag an invalid digest.
+      if (!isDigestReference(reference) && isOciError(err) && err.code === 'DIGEST_INVALID') {
+        throw new OciError('UNSUPPORTED', `backend ${this.name} cannot delete a tag; delete the manifest by digest`);
+      }
+      throw err;
+    }
     await discard(reply.body);
     if (subject) await this.tagSchema.remove(name, subject, reference);
   }
