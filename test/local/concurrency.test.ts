@@ -55,7 +55,7 @@ describe('local backend under concurrent pushes', () => {
     assert.equal((await client.pushManifest(repo, 'latest', candidates[0]!)).status, 201);
 
     let pushing = true;
-    const seen = { reads: 0, byDigest: new Set<string>() };
+    let reads = 0;
     const reader = (async () => {
       while (pushing) {
         const res = await client.request('GET', `/v2/${repo}/manifests/latest`, { headers: { accept: MANIFEST_TYPE } });
@@ -64,8 +64,7 @@ describe('local backend under concurrent pushes', () => {
         const digest = sha256(bytes);
         assert.equal(res.headers.get('docker-content-digest'), digest, 'the digest header matches the body');
         assert.ok(known.get(digest)?.equals(bytes), `served bytes are one of the pushed manifests (${bytes.length} bytes)`);
-        seen.reads++;
-        seen.byDigest.add(digest);
+        reads++;
       }
     })();
 
@@ -81,7 +80,7 @@ describe('local backend under concurrent pushes', () => {
       pushing = false;
       await reader;
     }
-    assert.ok(seen.reads > 0);
+    assert.ok(reads > 0, 'the reader ran during the pushes');
 
     const final = await client.request('GET', `/v2/${repo}/manifests/latest`, { headers: { accept: MANIFEST_TYPE } });
     const bytes = Buffer.from(await final.arrayBuffer());

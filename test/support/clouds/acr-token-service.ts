@@ -25,6 +25,8 @@ export interface AcrTokenServiceOptions {
  */
 export class AcrTokenService {
   readonly calls = { exchange: 0, token: 0 };
+  /** Every refresh and access token issued, to check that none leaks. */
+  readonly issued: string[] = [];
   /** Forms posted to /oauth2/exchange, to check service and tenant. */
   readonly exchanges: Record<string, string>[] = [];
   private readonly key = randomBytes(32);
@@ -103,14 +105,16 @@ export class AcrTokenService {
 
   private async sign(claims: Record<string, unknown>, ttlSeconds: number): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ ...claims, gen: this.generation })
+    const token = await new SignJWT({ ...claims, gen: this.generation })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuer(`Azure Container Registry`)
+      .setIssuer('Azure Container Registry')
       .setAudience(this.options.service)
       .setJti(randomBytes(8).toString('hex'))
       .setIssuedAt(now)
       .setExpirationTime(now + ttlSeconds)
       .sign(this.key);
+    this.issued.push(token);
+    return token;
   }
 
   private async verify(token: string | undefined, kind: string): Promise<Record<string, unknown> | undefined> {

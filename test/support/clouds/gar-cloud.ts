@@ -19,8 +19,10 @@ export interface GarCloud {
   apiEndpoint: string;
   /** An external_account (workload identity federation) credentials file whose STS is the stand-in. */
   credentialsFile: string;
-  /** The workload's OIDC token that file points at; a test may rotate it. */
-  subjectTokenFile: string;
+  /** The workload's OIDC token that file points at. */
+  subjectToken: string;
+  /** An authorized_user refresh token the OAuth2 endpoint accepts (for an injected OAuth2Client). */
+  userRefreshToken: string;
   controlPlane: GarControlPlane;
   front: RegistryFront;
   registryTokens: RegistryTokens;
@@ -44,8 +46,9 @@ export async function startGarCloud(options: { accessTokenTtlSeconds?: number; p
   const distribution = await startDistribution({ kind: 'none' });
   const storage = await startBlobStorage(distribution.url);
   const subjectToken = `eyJ.workload-oidc.${randomBytes(12).toString('hex')}`;
+  const userRefreshToken = `1//user-refresh-${randomBytes(12).toString('hex')}`;
   const controlPlane = await startGarControlPlane({
-    project, location, repositories, registryUrl: distribution.url, subjectTokens: [subjectToken],
+    project, location, repositories, registryUrl: distribution.url, subjectTokens: [subjectToken], refreshTokens: [userRefreshToken],
     accessTokenTtlSeconds: options.accessTokenTtlSeconds, pageSize: options.pageSize,
   });
   const registryTokens = new RegistryTokens();
@@ -112,7 +115,7 @@ export async function startGarCloud(options: { accessTokenTtlSeconds?: number; p
 
   return {
     project, location, repositories, controlPlane, front, registryTokens, storage, distribution,
-    credentialsFile, subjectTokenFile,
+    credentialsFile, subjectToken, userRefreshToken,
     registryUrl: front.url,
     apiEndpoint: controlPlane.url,
     async stop() {

@@ -11,6 +11,8 @@ export interface GarControlPlaneOptions {
   registryUrl: string;
   /** The subject tokens (OIDC tokens of a workload) the STS endpoint accepts. */
   subjectTokens: string[];
+  /** OAuth2 refresh tokens (authorized_user) the `/token` endpoint accepts. */
+  refreshTokens?: string[];
   accessTokenTtlSeconds?: number;
   pageSize?: number;
 }
@@ -19,11 +21,15 @@ export interface GarControlPlane {
   url: string;
   /** `token_url` of an external_account (workload identity federation) credentials file. */
   stsTokenUrl: string;
+  /** Google's OAuth2 token endpoint (`oauth2TokenUrl` of an OAuth2Client). */
+  oauthTokenUrl: string;
   calls: Record<string, number>;
   /** `throttle.arm(n)`: the next n API calls answer 429 RESOURCE_EXHAUSTED. */
   throttle: FailureBudget;
   checkAccessToken(token: string): boolean;
-  /** Access tokens stop working; `andSubjects` also makes STS refuse the workload's identity. */
+  /** Every access token issued so far, to check that none leaks. */
+  issuedAccessTokens(): string[];
+  /** Access tokens stop working; `andSubjects` also makes STS and OAuth refuse the identities. */
   revoke(andSubjects?: boolean): void;
   stop(): Promise<void>;
 }
@@ -39,10 +45,20 @@ const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export async function startGarControlPlane(options: GarControlPlaneOptions): Promise<GarControlPlane> {
   const calls: Record<string, number> = {};
   const accessTokens = new Map<string, number>();
+  const issued: string[] = [];
   const subjects = new Set(options.subjectTokens);
+  const refreshTokens = new Set(options.refreshTokens ?? []);
   const throttle = new FailureBudget();
   const count = (op: string): void => void (calls[op] = (calls[op] ?? 0) + 1);
   const parent = `projects/${options.project}/locations/${options.location}`;
+
+  function issue(): { token: string; ttl: number } {
+    const ttl = options.accessTokenTtlSeconds ?? 3600;
+    const token = `ya29.${randomBytes(24).toString('base64url')}`;
+    accessTokens.set(token, Date.now() + ttl * 1000);
+    issued.push(token);
+    return { token, ttl };
+  }
 
   async function sts(req: IncomingMessage, res: ServerResponse): Promise<void> {
     count('sts');
@@ -50,15 +66,23 @@ export async function startGarControlPlane(options: GarControlPlaneOptions): Pro
     if (form.get('grant_type') !== TOKEN_EXCHANGE || !subjects.has(form.get('subject_token') ?? '')) {
       return sendJson(res, 400, { error: 'invalid_grant', error_description: 'The subject token is invalid or revoked.' });
     }
-    const ttl = options.accessTokenTtlSeconds ?? 3600;
-    const token = `ya29.${randomBytes(24).toString('base64url')}`;
-    accessTokens.set(token, Date.now() + ttl * 1000);
+    const { token, ttl } = issue();
     sendJson(res, 200, {
       access_token: token,
       issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
       token_type: 'Bearer',
       expires_in: ttl,
     });
+  }
+
+  async function oauth(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    count('oauth');
+    const form = new URLSearchParams(await readBody(req));
+    if (form.get('grant_type') !== 'refresh_token' || !refreshTokens.has(form.get('refresh_token') ?? '')) {
+      return sendJson(res, 400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+    }
+    const { token, ttl } = issue();
+    sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: ttl, scope: form.get('scope') ?? '' });
   }
 
   function googleError(res: ServerResponse, code: number, status: string, message: string): void {
@@ -71,7 +95,9 @@ export async function startGarControlPlane(options: GarControlPlaneOptions): Pro
       return googleError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
     }
     if (throttle.take()) return googleError(res, 429, 'RESOURCE_EXHAUSTED', "Quota exceeded for quota metric 'Requests'.");
-    const pageSize = Number(url.searchParams.get('pageSize') || options.pageSize || 100);
+    // Like the real API, the server caps the page size whatever the caller asks for.
+    const cap = options.pageSize ?? 1000;
+    const pageSize = Math.min(Number(url.searchParams.get('pageSize') || cap), cap);
     const offset = Number(url.searchParams.get('pageToken') || 0);
     const page = <T>(key: string, all: T[]): object => ({
       [key]: all.slice(offset, offset + pageSize),
@@ -125,7 +151,9 @@ export async function startGarControlPlane(options: GarControlPlaneOptions): Pro
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const work = req.method === 'POST' && url.pathname === '/v1/token' ? sts(req, res) : api(req, res, url);
+    const work = req.method === 'POST' && url.pathname === '/v1/token' ? sts(req, res)
+      : req.method === 'POST' && url.pathname === '/token' ? oauth(req, res)
+      : api(req, res, url);
     work.catch((err: Error) => googleError(res, 500, 'INTERNAL', err.message));
   });
   const port = await listen(server);
@@ -133,12 +161,17 @@ export async function startGarControlPlane(options: GarControlPlaneOptions): Pro
   return {
     url,
     stsTokenUrl: `${url}/v1/token`,
+    oauthTokenUrl: `${url}/token`,
+    issuedAccessTokens: () => [...issued],
     calls,
     throttle,
     checkAccessToken,
     revoke(andSubjects = false) {
       accessTokens.clear();
-      if (andSubjects) subjects.clear();
+      if (andSubjects) {
+        subjects.clear();
+        refreshTokens.clear();
+      }
     },
     stop: () => closeServer(server),
   };

@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
+import type { Logger } from 'pino';
 import { OciError } from '#oci';
 import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
 import { RefreshingSecret } from '../ecr/refreshing-secret';
@@ -21,6 +22,7 @@ export interface AcrRefreshTokensOptions {
   /** Used until a challenge names the real realm and service. */
   defaultTarget: ExchangeTarget;
   tenantId?: string;
+  logger?: Logger;
 }
 
 /**
@@ -35,7 +37,7 @@ export class AcrRefreshTokens implements CredentialSource {
 
   constructor(private readonly options: AcrRefreshTokensOptions) {
     this.target = options.defaultTarget;
-    this.secret = new RefreshingSecret(() => this.exchange());
+    this.secret = new RefreshingSecret(() => this.exchange(), { logger: options.logger, what: 'ACR refresh token' });
   }
 
   /** The refresh token for the registry behind `target` (learned from its challenge). */

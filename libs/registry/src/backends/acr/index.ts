@@ -64,6 +64,7 @@ export function createAcrRegistry(name: string, config: AcrConfig, logger: Logge
     oauth,
     defaultTarget: { origin: loginServer.origin, service: acrLoginServer(config) },
     tenantId: credentials && 'tenantId' in credentials ? credentials.tenantId : undefined,
+    logger,
   });
   return new AcrRegistry({
     ...common,

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
 import type { EcrApi } from './ecr-api';
 import { RefreshingSecret } from './refreshing-secret';
@@ -10,8 +11,8 @@ import { RefreshingSecret } from './refreshing-secret';
 export class EcrCredentials implements CredentialSource {
   private readonly token: RefreshingSecret<BasicCredentials>;
 
-  constructor(api: Pick<EcrApi, 'authorizationToken'>) {
-    this.token = new RefreshingSecret(() => api.authorizationToken());
+  constructor(api: Pick<EcrApi, 'authorizationToken'>, logger?: Logger) {
+    this.token = new RefreshingSecret(() => api.authorizationToken(), { logger, what: 'ECR authorization token' });
   }
 
   getCredentials(): Promise<BasicCredentials> {

@@ -17,7 +17,7 @@ export function createEcrRegistry(name: string, config: BackendOfType<'ecr'>, lo
     name,
     url: ecrRegistryUrl(config),
     api,
-    credentials: new EcrCredentials(api),
+    credentials: new EcrCredentials(api, logger),
     region: config.region,
     registryId: config.registryId,
     createRepositories: config.createRepositories,

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { CredentialState } from '../generic/credentials';
 
 /** A secret and the instant (epoch ms) its issuer says it stops working. */
@@ -18,6 +19,10 @@ export interface RefreshingSecretOptions {
    */
   minAgeToInvalidateMs?: number;
   now?: () => number;
+  /** Refreshes (debug) and failures (warn) are logged here, never the secret itself. */
+  logger?: Logger;
+  /** What the secret is, for those log lines: "ECR authorization token". */
+  what?: string;
 }
 
 interface Current<T> {
@@ -67,6 +72,7 @@ export class RefreshingSecret<T> {
     if (this.now() - this.current.fetchedAt < (this.options.minAgeToInvalidateMs ?? 1000)) return;
     this.current = undefined;
     this.lastError = reason;
+    this.options.logger?.info({ reason }, `dropped ${this.options.what ?? 'credentials'}; the next request fetches new ones`);
   }
 
   /** Forget the value whatever its age (it was issued for something else). */
@@ -91,11 +97,13 @@ export class RefreshingSecret<T> {
       const margin = Math.min(this.options.maxMarginMs ?? 5 * 60_000, lifetime * (this.options.marginFraction ?? 0.2));
       this.current = { value, expiresAt, useUntil: expiresAt - margin, fetchedAt: this.now() };
       this.lastError = undefined;
+      this.options.logger?.debug({ validUntil: new Date(expiresAt).toISOString() }, `fetched ${this.options.what ?? 'credentials'}`);
       return value;
     } catch (err) {
       this.current = undefined;
       // Messages are built by our own error mapping and name no secret.
       this.lastError = err instanceof Error ? err.message : String(err);
+      this.options.logger?.warn({ error: this.lastError }, `could not fetch ${this.options.what ?? 'credentials'}`);
       throw err;
     }
   }

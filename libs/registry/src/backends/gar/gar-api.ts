@@ -4,10 +4,10 @@ import type { BackendOfType } from '#config';
 import { googleError } from './google-errors';
 
 type GarConfig = BackendOfType<'gar'>;
-type CallOptions = NonNullable<Parameters<v1.ArtifactRegistryClient['listDockerImagesAsync']>[1]>;
 
 /** gRPC codes worth another try on a list call: quota (RESOURCE_EXHAUSTED) and UNAVAILABLE. */
-const RETRY_CODES = [8, 14];
+const RETRY_CODES = new Set([8, 14]);
+const BASE_DELAY_MS = 200;
 
 /** `apiEndpoint` is `host[:port]` or, for a local stand-in, `http://host:port`. */
 export function clientEndpoint(apiEndpoint: string): { apiEndpoint: string; port?: number; protocol?: string } {
@@ -23,7 +23,8 @@ export function clientEndpoint(apiEndpoint: string): { apiEndpoint: string; port
  */
 export class GarApi {
   private readonly client: v1.ArtifactRegistryClient;
-  private readonly callOptions: CallOptions;
+  private readonly callOptions: { timeout: number };
+  private readonly retries: number;
   private readonly parent: string;
 
   constructor(
@@ -38,52 +39,51 @@ export class GarApi {
       ...('googleAuth' in auth ? { auth: auth.googleAuth } : { authClient: auth.authClient }),
       ...(config.apiEndpoint ? clientEndpoint(config.apiEndpoint) : {}),
     } as ConstructorParameters<typeof v1.ArtifactRegistryClient>[0]);
-    this.callOptions = {
-      timeout: config.timeouts.readMs,
-      retry: {
-        retryCodes: RETRY_CODES,
-        backoffSettings: {
-          initialRetryDelayMillis: 100,
-          retryDelayMultiplier: 2,
-          maxRetryDelayMillis: 2000,
-          initialRpcTimeoutMillis: config.timeouts.readMs,
-          rpcTimeoutMultiplier: 1,
-          maxRpcTimeoutMillis: config.timeouts.readMs,
-          maxRetries: config.retries,
-        },
-      },
-    };
+    // gax's own retry reports exhausted retries as DEADLINE_EXCEEDED, hiding the quota error
+    // the client must see as TOOMANYREQUESTS: the retry loop is ours (`withRetries`).
+    this.callOptions = { timeout: config.timeouts.readMs };
+    this.retries = config.retries;
   }
 
   /** Docker-format repository ids (`images`, not the resource name) of the location. */
   async repositories(): Promise<string[]> {
-    const ids: string[] = [];
-    try {
+    return this.withRetries('list repositories', async () => {
+      const ids: string[] = [];
       for await (const repo of this.client.listRepositoriesAsync({ parent: this.parent, pageSize: 1000 }, this.callOptions)) {
         if (repo.format !== undefined && repo.format !== null && repo.format !== 'DOCKER' && repo.format !== 1) continue;
         const id = repo.name?.split('/').pop();
         if (id) ids.push(id);
       }
-    } catch (err) {
-      throw googleError(this.backend, 'list repositories', err);
-    }
-    return ids;
+      return ids;
+    });
   }
 
   /** Image paths inside a repository (`team/app`), once each however many digests they have. */
   async images(repository: string): Promise<string[]> {
-    const images = new Set<string>();
-    try {
+    return this.withRetries(`list images of repository ${repository}`, async () => {
+      const images = new Set<string>();
       const request = { parent: `${this.parent}/repositories/${repository}`, pageSize: 1000 };
       for await (const image of this.client.listDockerImagesAsync(request, this.callOptions)) {
         // `.../dockerImages/<url-encoded image>@<digest>`; the encoded path never holds '@'.
         const encoded = image.name?.split('/dockerImages/')[1]?.split('@')[0];
         if (encoded) images.add(decodeURIComponent(encoded));
       }
-    } catch (err) {
-      throw googleError(this.backend, `list images of repository ${repository}`, err);
+      return [...images];
+    });
+  }
+
+  /** Runs a whole listing again after quota or availability errors, with jittered backoff. */
+  private async withRetries<T>(action: string, run: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (attempt >= this.retries || typeof code !== 'number' || !RETRY_CODES.has(code)) throw googleError(this.backend, action, err);
+        const ceiling = BASE_DELAY_MS * 2 ** attempt;
+        await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + (Math.random() * ceiling) / 2));
+      }
     }
-    return [...images];
   }
 
   async close(): Promise<void> {

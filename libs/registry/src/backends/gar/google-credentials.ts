@@ -1,5 +1,6 @@
 import { OciError } from '#oci';
 import type { AuthClient } from 'google-auth-library';
+import type { Logger } from 'pino';
 import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
 import { RefreshingSecret } from '../ecr/refreshing-secret';
 import { googleError } from './google-errors';
@@ -23,8 +24,9 @@ export class GoogleCredentials implements CredentialSource {
   constructor(
     private readonly backend: string,
     private readonly client: () => Promise<AuthClient>,
+    logger?: Logger,
   ) {
-    this.token = new RefreshingSecret(() => this.fetch());
+    this.token = new RefreshingSecret(() => this.fetch(), { logger, what: 'Google access token' });
   }
 
   getCredentials(): Promise<BasicCredentials> {

@@ -39,7 +39,7 @@ export function createGarRegistry(name: string, config: BackendOfType<'gar'>, lo
     name,
     url: garRegistryUrl(config),
     api,
-    credentials: new GoogleCredentials(name, client),
+    credentials: new GoogleCredentials(name, client, logger),
     project: config.project,
     location: config.location,
     repository: config.repository,

@@ -1,0 +1,127 @@
+/**
+ * Gantry benchmark (not a test): one run, one process, one disk, all traffic on 127.0.0.1.
+ *   a) gateway -> distribution vs distribution direct: manifest GETs and a large blob pull;
+ *   b) gateway -> local store vs distribution direct: large blob push and pull, manifest GETs.
+ * Every measurement is a fixed number of requests. Prints markdown tables; stops every process.
+ *
+ *   node dist/test/bench/bench.js     (BENCH_LOG_LEVEL=warn to leave out the gateway's request log)
+ */
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import { startDistribution, type Distribution } from '../support/distribution';
+import { startGateway, type GatewayProcess } from '../support/gateway-process';
+import { tempDir } from '../support/temp';
+import { measureGets, measurePull, measurePush, pushMonolithic, pushPostPut, putManifest, type RequestStats, type Throughput } from './load';
+import { SyntheticBlob } from './synthetic-blob';
+import { markdownTable } from './table';
+
+const MANIFESTS = 2000;
+const CONCURRENCY = 16;
+const BLOB_RUNS = 3;
+const BLOB_BYTES = 128 * 1024 * 1024;
+const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
+const ACCEPT = { accept: `${MANIFEST_TYPE}, application/vnd.docker.distribution.manifest.v2+json` };
+
+interface Fixture {
+  manifest: Buffer;
+  manifestDigest: string;
+  layer: SyntheticBlob;
+}
+
+const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
+
+/** Pushes config, the big layer and a manifest tagged v1 into `repo` (not measured). */
+async function seed(pool: Pool, repo: string, layer: SyntheticBlob, push: typeof pushPostPut): Promise<Fixture> {
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+  await pushPostPut(pool, repo, sha256(config), Readable.from([config]), config.length);
+  await push(pool, repo, layer.digest, layer.stream(), layer.size);
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: MANIFEST_TYPE,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layer.digest, size: layer.size }],
+  }));
+  await putManifest(pool, repo, 'v1', manifest, MANIFEST_TYPE);
+  return { manifest, manifestDigest: sha256(manifest), layer };
+}
+
+interface Side {
+  byTag: RequestStats;
+  byDigest: RequestStats;
+  pull: Throughput;
+}
+
+async function measureSide(pool: Pool, repo: string, fixture: Fixture): Promise<Side> {
+  await measureGets(pool, `/v2/${repo}/manifests/v1`, ACCEPT, 200, CONCURRENCY); // warm-up
+  const byTag = await measureGets(pool, `/v2/${repo}/manifests/v1`, ACCEPT, MANIFESTS, CONCURRENCY);
+  const byDigest = await measureGets(pool, `/v2/${repo}/manifests/${fixture.manifestDigest}`, ACCEPT, MANIFESTS, CONCURRENCY);
+  const blobPath = `/v2/${repo}/blobs/${fixture.layer.digest}`;
+  await measurePull(pool, blobPath, 1); // warm-up (page cache, connections)
+  const pull = await measurePull(pool, blobPath, BLOB_RUNS);
+  return { byTag, byDigest, pull };
+}
+
+function compare(title: string, viaLabel: string, via: Side & { push?: Throughput }, direct: Side & { push?: Throughput }): string {
+  const rows: (string | number)[][] = [];
+  const gets = (name: string, g: RequestStats, d: RequestStats): void => {
+    rows.push([`${name} req/s`, g.rps, d.rps, g.rps / d.rps, '']);
+    rows.push([`${name} p50 ms`, g.p50Ms, d.p50Ms, g.p50Ms / d.p50Ms, `+${(g.p50Ms - d.p50Ms).toFixed(2)} ms`]);
+    rows.push([`${name} p99 ms`, g.p99Ms, d.p99Ms, g.p99Ms / d.p99Ms, '']);
+  };
+  gets(`manifest by tag (${MANIFESTS}, c=${CONCURRENCY})`, via.byTag, direct.byTag);
+  gets(`manifest by digest (${MANIFESTS}, c=${CONCURRENCY})`, via.byDigest, direct.byDigest);
+  if (via.push && direct.push) rows.push([`push 128 MiB blob MB/s (${BLOB_RUNS}x)`, via.push.mbps, direct.push.mbps, via.push.mbps / direct.push.mbps, '']);
+  rows.push([`pull 128 MiB blob MB/s (${BLOB_RUNS}x)`, via.pull.mbps, direct.pull.mbps, via.pull.mbps / direct.pull.mbps, '']);
+  return `### ${title}\n\n${markdownTable(['measure', viaLabel, 'distribution direct', 'ratio', 'p50 overhead'], rows)}\n`;
+}
+
+async function main(): Promise<void> {
+  const store = tempDir('bench-store');
+  let distribution: Distribution | undefined;
+  let gateway: GatewayProcess | undefined;
+  const pools: Pool[] = [];
+  try {
+    distribution = await startDistribution({ kind: 'none' });
+    gateway = await startGateway({
+      server: { logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' },
+      backends: { corp: { type: 'registry', url: distribution.url }, store: { type: 'local', path: join(store.path, 'data') } },
+      routes: [{ prefix: 'corp/', backend: 'corp' }, { prefix: '', backend: 'store' }],
+    });
+    const direct = new Pool(distribution.url, { connections: CONCURRENCY });
+    const viaGateway = new Pool(gateway.url, { connections: CONCURRENCY });
+    pools.push(direct, viaGateway);
+
+    const layer = new SyntheticBlob(BLOB_BYTES);
+    const upstream = await seed(direct, 'bench/app', layer, pushPostPut);
+    const local = await seed(viaGateway, 'local/bench/app', layer, pushMonolithic);
+
+    // Interleaved so that drift (page cache, CPU frequency) hits both sides alike.
+    const directSide = await measureSide(direct, 'bench/app', upstream);
+    const proxied = await measureSide(viaGateway, 'corp/bench/app', upstream);
+    const localSide = await measureSide(viaGateway, 'local/bench/app', local);
+    const directPush = await measurePush(BLOB_RUNS, () => pushPostPut(direct, 'bench/pushed', layer.digest, layer.stream(), layer.size));
+    const localPush = await measurePush(BLOB_RUNS, () => pushMonolithic(viaGateway, 'local/bench/pushed', layer.digest, layer.stream(), layer.size));
+
+    out(`## Gantry benchmark — ${new Date().toISOString()}`);
+    out(`node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}; ` +
+      `gateway log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}; distribution 2.8 (filesystem driver); all on 127.0.0.1, same disk`);
+    out();
+    out(compare('a) gateway → distribution (`corp/`) vs distribution direct', 'gateway corp/', proxied, directSide));
+    out(compare('b) gateway → local store vs distribution direct', 'gateway local', { ...localSide, push: localPush }, { ...directSide, push: directPush }));
+    out('push: gateway = one POST ?digest with the streamed body; distribution = POST + PUT ?digest with the body (2.8 ignores a body on POST).');
+  } finally {
+    await Promise.all(pools.map((p) => p.close()));
+    await gateway?.stop();
+    await distribution?.stop();
+    store.remove();
+  }
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
