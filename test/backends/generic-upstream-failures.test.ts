@@ -169,6 +169,54 @@ describe('GenericRegistry when the upstream misbehaves', () => {
       { body: Readable.from([Buffer.from('x')]), offset: 0, length: 1 }), 'BLOB_UPLOAD_UNKNOWN');
   });
 
+  test('a cached token the upstream revoked early is dropped and refetched once', async () => {
+    let issued = 0;
+    const revoked = new Set<string>();
+    const fake = await startFake((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname === '/token') {
+        issued++;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ access_token: `tok-${issued}`, expires_in: 300 }));
+      }
+      const token = req.headers.authorization?.replace(/^Bearer /, '');
+      if (!token || revoked.has(token)) {
+        const realm = `http://${req.headers.host}/token`;
+        return void res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}",service="fake"` }).end();
+      }
+      if (url.pathname === '/v2/') return void res.writeHead(200).end('{}');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'team/app', tags: ['b', 'a'] }));
+    });
+    cleanup.push(() => fake.close());
+    const registry = registryAt(fake.url);
+    cleanup.push(() => registry.close());
+    assert.deepEqual(await registry.listTags('team/app', {}), { items: ['a', 'b'] });
+    assert.deepEqual(await registry.listTags('team/app', {}), { items: ['a', 'b'] });
+    assert.equal(issued, 1, 'the token was cached');
+    revoked.add('tok-1');
+    assert.deepEqual(await registry.listTags('team/app', {}), { items: ['a', 'b'] });
+    assert.equal(issued, 2);
+    const tokenCalls = fake.requests.filter((r) => r.path.startsWith('/token'));
+    assert.ok(tokenCalls.every((r) => r.authorization === `Basic ${Buffer.from('ci:hunter2').toString('base64')}`));
+    assert.equal(new URL(tokenCalls[0]!.path, 'http://x').searchParams.get('scope'), 'repository:team/app:pull');
+  });
+
+  test('a manifest beyond 4 MiB is MANIFEST_TOO_LARGE, with or without Content-Length', async () => {
+    const huge = Buffer.alloc(4 * 1024 * 1024 + 10, 0x20);
+    const fake = await startFake((req, res) => {
+      if (req.url === '/v2/') return void res.writeHead(200).end('{}');
+      if (req.url!.endsWith('/sized')) return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': huge.length }).end(huge);
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+      for (let i = 0; i < huge.length; i += 65536) res.write(huge.subarray(i, i + 65536));
+      res.end();
+    });
+    cleanup.push(() => fake.close());
+    const registry = registryAt(fake.url);
+    cleanup.push(() => registry.close());
+    assert.equal((await rejectsWith(registry.getManifest('team/app', 'sized', []), 'MANIFEST_TOO_LARGE')).status, 413);
+    await rejectsWith(registry.getManifest('team/app', 'streamed', []), 'MANIFEST_TOO_LARGE');
+  });
+
   test('a closed port is UNAVAILABLE quickly', async () => {
     const port = await freePort();
     const registry = registryAt(`http://127.0.0.1:${port}`, { retries: 2 });

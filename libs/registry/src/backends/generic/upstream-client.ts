@@ -184,10 +184,13 @@ export class UpstreamClient {
       try {
         res = await request(url, { method: call.method, headers, body: call.body ?? null, dispatcher: this.dispatcher });
       } catch (err) {
-        if ((err as { code?: string }).code === 'UND_ERR_INVALID_ARG') throw err;
+        const code = (err as { code?: string }).code;
+        if (code === 'UND_ERR_INVALID_ARG') throw err;
+        // The client's body did not match its own Content-Length: its fault, not the upstream's.
+        if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') throw new OciError('SIZE_INVALID', 'body length does not match Content-Length');
         if (last) throw unavailable(this.options.backend, err);
         const delay = backoffDelay(attempt);
-        this.options.logger.debug({ method: call.method, host: url.host, code: (err as { code?: string }).code, delay }, 'upstream request failed, retrying');
+        this.options.logger.debug({ method: call.method, host: url.host, code, delay }, 'upstream request failed, retrying');
         await sleep(delay);
         continue;
       }
