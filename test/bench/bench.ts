@@ -69,7 +69,7 @@ function compare(title: string, viaLabel: string, via: Side & { push?: Throughpu
   const rows: (string | number)[][] = [];
   const gets = (name: string, g: RequestStats, d: RequestStats): void => {
     rows.push([`${name} req/s`, g.rps, d.rps, g.rps / d.rps, '']);
-    rows.push([`${name} p50 ms`, g.p50Ms, d.p50Ms, g.p50Ms / d.p50Ms, `+${(g.p50Ms - d.p50Ms).toFixed(2)} ms`]);
+    rows.push([`${name} p50 ms`, g.p50Ms, d.p50Ms, g.p50Ms / d.p50Ms, signedMs(g.p50Ms - d.p50Ms)]);
     rows.push([`${name} p99 ms`, g.p99Ms, d.p99Ms, g.p99Ms / d.p99Ms, '']);
   };
   gets(`manifest by tag (${MANIFESTS}, c=${CONCURRENCY})`, via.byTag, direct.byTag);
@@ -77,6 +77,10 @@ function compare(title: string, viaLabel: string, via: Side & { push?: Throughpu
   if (via.push && direct.push) rows.push([`push 128 MiB blob MB/s (${BLOB_RUNS}x)`, via.push.mbps, direct.push.mbps, via.push.mbps / direct.push.mbps, '']);
   rows.push([`pull 128 MiB blob MB/s (${BLOB_RUNS}x)`, via.pull.mbps, direct.pull.mbps, via.pull.mbps / direct.pull.mbps, '']);
   return `### ${title}\n\n${markdownTable(['measure', viaLabel, 'distribution direct', 'ratio', 'p50 overhead'], rows)}\n`;
+}
+
+function signedMs(delta: number): string {
+  return `${delta >= 0 ? '+' : ''}${delta.toFixed(2)} ms`;
 }
 
 async function main(): Promise<void> {

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   await app.listen(port, host);
   const url = config.server.publicUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   logger.info({ url, backends: Object.keys(config.backends) }, `Gantry listening on ${url}`);
-  logger.info(`try: skopeo copy --dest-tls-verify=false docker-archive:image.tar docker://${new URL(url).host}/demo/app:1`);
+  logger.info(`try: skopeo copy --dest-tls-verify=false docker://docker.io/library/alpine:3 docker://${new URL(url).host}/demo/alpine:3`);
 
   // In-flight transfers get the grace period; connections that fall idle meanwhile are closed
   // (keep-alive would otherwise hold the server open), and after the grace period it goes anyway.

@@ -14,10 +14,14 @@ function file(name: string, text: string): string {
   return path;
 }
 
-test('no file means the embedded local store for every name', () => {
+test('no file means Docker Hub under hub/ and the embedded local store for every other name', () => {
   const config = loadConfig({ env: {} });
   assert.deepEqual(config.backends.local, { type: 'local', path: './data', delete: true, uploadExpirySeconds: 86400 });
-  assert.deepEqual(config.routes, [{ prefix: '', backend: 'local', upstreamPrefix: '' }]);
+  assert.equal(config.backends.hub?.type, 'dockerhub');
+  assert.deepEqual(config.routes, [
+    { prefix: 'hub/', backend: 'hub', upstreamPrefix: '' },
+    { prefix: '', backend: 'local', upstreamPrefix: '' },
+  ]);
   assert.equal(config.server.listen, '0.0.0.0:5000');
 });
 

@@ -10,11 +10,17 @@ export class ConfigError extends Error {
   }
 }
 
-/** With no file at all, Gantry is a registry of its own: every name goes to a local store. */
+/**
+ * With no file at all, Gantry is a registry of its own: `hub/...` pulls through Docker Hub and
+ * every other name is stored locally under ./data.
+ */
 export function embeddedDefaults(): unknown {
   return {
-    backends: { local: { type: 'local', path: './data' } },
-    routes: [{ prefix: '', backend: 'local' }],
+    backends: { hub: { type: 'dockerhub' }, local: { type: 'local', path: './data' } },
+    routes: [
+      { prefix: 'hub/', backend: 'hub' },
+      { prefix: '', backend: 'local' },
+    ],
   };
 }
 

@@ -80,7 +80,7 @@ export class AcrTokenService {
   private async token(req: IncomingMessage, params: URLSearchParams, res: ServerResponse): Promise<void> {
     const scopes = params.getAll('scope');
     const grant = params.get('grant_type');
-    let authenticated = false;
+    let authenticated: boolean;
     if (grant === 'refresh_token') {
       authenticated = (await this.verify(params.get('refresh_token') ?? '', 'refresh')) !== undefined;
     } else {

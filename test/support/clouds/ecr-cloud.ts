@@ -30,14 +30,16 @@ export async function startEcrCloud(options: { tokenTtlMs?: number; pageSize?: n
   const credentials = { accessKeyId: 'AKIAGANTRYTEST0001', secretAccessKey: 'ecr-test-secret-7f3a9c' };
   const distribution = await startDistribution({ kind: 'none' });
   const storage = await startBlobStorage(distribution.url);
-  let controlPlane: EcrControlPlane | undefined;
+  // The front checks tokens the control plane issues, and the control plane names the front's
+  // URL as proxyEndpoint: the front starts first and looks the plane up when a request comes.
+  const planeRef: { current?: EcrControlPlane } = {};
   const front = await startRegistryFront({
     upstreamUrl: distribution.url,
     storage,
     authorize(req, _route, origin) {
       const challenge = { 'www-authenticate': `Basic realm="${origin}/",service="ecr.amazonaws.com"` };
       const basic = parseBasic(req.headers.authorization);
-      const verdict = basic?.username === 'AWS' ? controlPlane!.checkToken(basic.password) : 'invalid';
+      const verdict = basic?.username === 'AWS' ? planeRef.current!.checkToken(basic.password) : 'invalid';
       if (verdict === 'valid') return undefined;
       // ECR refuses an expired token with `denied`, not with a new challenge (status unverified).
       if (verdict === 'expired') {
@@ -46,7 +48,7 @@ export async function startEcrCloud(options: { tokenTtlMs?: number; pageSize?: n
       return { status: 401, code: 'UNAUTHORIZED', message: 'Not Authorized', headers: challenge };
     },
     guard(route) {
-      if (!route.repository || controlPlane!.repositories.has(route.repository)) return undefined;
+      if (!route.repository || planeRef.current!.repositories.has(route.repository)) return undefined;
       return {
         status: 404,
         code: 'NAME_UNKNOWN',
@@ -54,11 +56,11 @@ export async function startEcrCloud(options: { tokenTtlMs?: number; pageSize?: n
       };
     },
   });
-  controlPlane = await startEcrControlPlane({
+  const plane = await startEcrControlPlane({
     region, registryId, proxyEndpoint: front.url, accessKeys: [credentials.accessKeyId],
     tokenTtlMs: options.tokenTtlMs, pageSize: options.pageSize,
   });
-  const plane = controlPlane;
+  planeRef.current = plane;
   return {
     region, registryId, credentials, controlPlane: plane, front, storage, distribution,
     registryUrl: front.url,
