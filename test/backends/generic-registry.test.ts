@@ -83,7 +83,7 @@ describe('GenericRegistry against distribution 2.8 (anonymous)', () => {
     await rejectsWith(registry.putBlob('team/blobs', sha(randomBytes(10)), Readable.from([bytes]), bytes.length), 'DIGEST_INVALID');
   });
 
-  test('chunked upload: start, PATCH with and without a length, finish with a last chunk', async () => {
+  test('chunked upload: start, PATCH with and without a length, finish with a last chunk of unknown length', async () => {
     const bytes = randomBytes(70_000);
     const started = await registry.startUpload('team/chunked');
     assert.equal(started.size, 0);
@@ -93,7 +93,7 @@ describe('GenericRegistry against distribution 2.8 (anonymous)', () => {
     assert.equal(second.size, 60_000);
     // Out of order: refused before anything is sent.
     await rejectsWith(registry.writeChunk('team/chunked', second.handle, { body: Readable.from([Buffer.alloc(1)]), offset: 5, length: 1 }), 'RANGE_INVALID');
-    await registry.finishUpload('team/chunked', second.handle, sha(bytes), { body: Readable.from([bytes.subarray(60_000)]), offset: 60_000, length: 10_000 });
+    await registry.finishUpload('team/chunked', second.handle, sha(bytes), { body: Readable.from([bytes.subarray(60_000)]), offset: 60_000 });
     assert.deepEqual(await bytesOf(await registry.getBlob('team/chunked', sha(bytes))), bytes);
   });
 

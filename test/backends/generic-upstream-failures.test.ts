@@ -201,6 +201,37 @@ describe('GenericRegistry when the upstream misbehaves', () => {
     assert.equal(new URL(tokenCalls[0]!.path, 'http://x').searchParams.get('scope'), 'repository:team/app:pull');
   });
 
+  test('a non-401 credential rejection (ECR-style 403) refetches credentials once via isCredentialRejection', async () => {
+    const fresh = `Basic ${Buffer.from('AWS:fresh').toString('base64')}`;
+    const fake = await startFake((req, res) => {
+      if (!req.headers.authorization) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="https://ecr/",service="ecr.amazonaws.com"' }).end();
+      if (req.headers.authorization !== fresh) {
+        res.writeHead(403, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'Your authorization token has expired. Reauthenticate and try again.' }] }));
+      }
+      if (req.url === '/v2/') return void res.writeHead(200).end('{}');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ tags: ['v1'] }));
+    });
+    cleanup.push(() => fake.close());
+    let password = 'stale';
+    let invalidations = 0;
+    const source = {
+      getCredentials: async () => ({ username: 'AWS', password }),
+      invalidate: () => {
+        invalidations++;
+        password = 'fresh';
+      },
+      state: () => ({ state: 'unknown' as const }),
+    };
+    const registry = new GenericRegistry({
+      name: 'ecr-prod', type: 'ecr', url: fake.url, blobMode: 'proxy', credentials: source, timeouts: { connectMs: 1000, readMs: 5000 }, retries: 0,
+      logger: pino({ level: 'silent' }), isCredentialRejection: (err) => err.code === 'DENIED' && /token has expired/.test(err.message),
+    });
+    cleanup.push(() => registry.close());
+    assert.deepEqual(await registry.listTags('team/app', {}), { items: ['v1'] });
+    assert.equal(invalidations, 1);
+  });
+
   test('a manifest beyond 4 MiB is MANIFEST_TOO_LARGE, with or without Content-Length', async () => {
     const huge = Buffer.alloc(4 * 1024 * 1024 + 10, 0x20);
     const fake = await startFake((req, res) => {

@@ -10,7 +10,8 @@ import { captureLogger } from '../support/clouds/captured-logger';
 import { startEcrCloud, type EcrCloud } from '../support/clouds/ecr-cloud';
 import { pullBlob, pullImage, pushImage } from '../support/clouds/port-client';
 
-const TOKEN_TTL_MS = 3000;
+/** Token lifetime while a test waits for expiry; other tests get AWS's 12 hours. */
+const SHORT_TTL_MS = 1000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('ecr backend against an ECR stand-in', () => {
@@ -26,7 +27,7 @@ describe('ecr backend against an ECR stand-in', () => {
   };
 
   before(async () => {
-    cloud = await startEcrCloud({ tokenTtlMs: TOKEN_TTL_MS, pageSize: 2 });
+    cloud = await startEcrCloud({ pageSize: 2 });
     image = buildMultiArchImage(dir.path, { layerBytes: 4096 });
   });
   after(async () => {
@@ -55,6 +56,12 @@ describe('ecr backend against an ECR stand-in', () => {
     assert.equal(await pullImage(registry, 'team/existing', image.tag), image.index.digest);
   });
 
+  it('a mount ECR ignores (202, BLOB_MOUNTING off) is reported as not mounted, after creating the target', async () => {
+    const registry = backend();
+    assert.equal(await registry.mountBlob('team/mounted', image.blobs[0]!.digest, 'team/app'), false);
+    assert.equal(cloud.controlPlane.repositories.has('team/mounted'), true);
+  });
+
   it('does not create repositories when createRepositories is false: the push fails NAME_UNKNOWN', async () => {
     const before = cloud.controlPlane.calls.CreateRepository ?? 0;
     const registry = backend({ createRepositories: false });
@@ -65,8 +72,10 @@ describe('ecr backend against an ECR stand-in', () => {
   it('100 concurrent pulls while the token expires make exactly one GetAuthorizationToken call', async () => {
     const registry = backend();
     const layer = image.blobs[1]!;
+    cloud.controlPlane.tokenTtlMs = SHORT_TTL_MS;
     await pullBlob(registry, 'team/app', layer.digest);
-    await sleep(TOKEN_TTL_MS);
+    cloud.controlPlane.tokenTtlMs = 12 * 3600_000; // the replacement lasts, however slow the burst
+    await sleep(SHORT_TTL_MS);
     const before = cloud.controlPlane.calls.GetAuthorizationToken ?? 0;
     await Promise.all(Array.from({ length: 100 }, () => pullBlob(registry, 'team/app', layer.digest)));
     assert.equal((cloud.controlPlane.calls.GetAuthorizationToken ?? 0) - before, 1);
@@ -75,15 +84,19 @@ describe('ecr backend against an ECR stand-in', () => {
   it('a token ECR calls expired (403 denied) is refetched once and the request succeeds', async () => {
     const registry = backend();
     cloud.controlPlane.clockSkewMs = 60_000; // we believe the token lives a minute longer than it does
+    cloud.controlPlane.tokenTtlMs = SHORT_TTL_MS;
     try {
       await pullBlob(registry, 'team/app', image.blobs[0]!.digest);
+      cloud.controlPlane.clockSkewMs = 0;
+      cloud.controlPlane.tokenTtlMs = 12 * 3600_000;
       const before = cloud.controlPlane.calls.GetAuthorizationToken ?? 0;
-      await sleep(TOKEN_TTL_MS + 100);
+      await sleep(SHORT_TTL_MS + 100);
       const manifest = await registry.getManifest('team/app', image.tag, MANIFEST_MEDIA_TYPES);
       assert.equal(manifest.digest, image.index.digest);
       assert.equal((cloud.controlPlane.calls.GetAuthorizationToken ?? 0) - before, 1);
     } finally {
       cloud.controlPlane.clockSkewMs = 0;
+      cloud.controlPlane.tokenTtlMs = 12 * 3600_000;
     }
   });
 

@@ -37,7 +37,7 @@ export async function startBareGateway(cwd: string, env: NodeJS.ProcessEnv = {})
     });
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${logs.join('')}`);
+    throw new Error(`${(err as Error).message}\n${logs.join('')}`, { cause: err });
   }
   return {
     url: `http://${host}`,

@@ -59,7 +59,7 @@ export async function startDistribution(auth: DistributionAuth = { kind: 'none' 
     await waitFor(`docker-registry on ${host}`, async () => (await fetch(`${url}/v2/`)).status > 0);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${logs.join('')}`);
+    throw new Error(`${(err as Error).message}\n${logs.join('')}`, { cause: err });
   }
   return {
     url, host, rootDir: join(dir.path, 'data'), tokenServer, logs,

@@ -50,7 +50,7 @@ export async function startGateway(config: Record<string, unknown>, options: { e
     });
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${logs.join('')}`);
+    throw new Error(`${(err as Error).message}\n${logs.join('')}`, { cause: err });
   }
   return {
     url, host, pid: child.pid!, logs,

@@ -36,6 +36,7 @@ export async function startEcrCloud(options: { tokenTtlMs?: number; pageSize?: n
   const front = await startRegistryFront({
     upstreamUrl: distribution.url,
     storage,
+    disableBlobMounting: true,
     authorize(req, _route, origin) {
       const challenge = { 'www-authenticate': `Basic realm="${origin}/",service="ecr.amazonaws.com"` };
       const basic = parseBasic(req.headers.authorization);

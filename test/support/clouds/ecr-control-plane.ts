@@ -22,6 +22,8 @@ export interface EcrControlPlane {
   repositories: Map<string, { createdAt: number }>;
   /** `throttle.arm(n)`: the next n calls answer ThrottlingException. */
   throttle: FailureBudget;
+  /** Lifetime of the tokens issued from now on (12 h in AWS). */
+  tokenTtlMs: number;
   /** Added to the `expiresAt` reported (not the real expiry): a caller whose clock is behind. */
   clockSkewMs: number;
   /** 'valid', 'expired' or 'invalid' for the password of `AWS:<password>`. */
@@ -61,7 +63,7 @@ export async function startEcrControlPlane(options: EcrControlPlaneOptions): Pro
   const tokens = new Map<string, { expiresAt: number; accessKeyId: string }>();
   const accessKeys = new Set(options.accessKeys);
   const throttle = new FailureBudget();
-  const ttl = options.tokenTtlMs ?? 12 * 3600 * 1000;
+  let ttl = options.tokenTtlMs ?? 12 * 3600 * 1000;
 
   let clockSkewMs = 0;
 
@@ -151,6 +153,12 @@ export async function startEcrControlPlane(options: EcrControlPlaneOptions): Pro
     calls,
     repositories,
     throttle,
+    get tokenTtlMs() {
+      return ttl;
+    },
+    set tokenTtlMs(value: number) {
+      ttl = value;
+    },
     get clockSkewMs() {
       return clockSkewMs;
     },

@@ -38,6 +38,8 @@ export interface RegistryFrontOptions {
   tls?: { key: string; cert: string };
   /** Seconds the 429 answers ask the client to wait. */
   retryAfterSeconds?: number;
+  /** Cross-repository mounts are ignored (ECR without `BLOB_MOUNTING`): 202 and a plain upload session. */
+  disableBlobMounting?: boolean;
 }
 
 export interface RegistryFront {
@@ -115,6 +117,10 @@ export async function startRegistryFront(options: RegistryFrontOptions): Promise
 
   async function proxy(req: IncomingMessage, res: ServerResponse, origin: string): Promise<void> {
     const target = new URL(req.url ?? '/', options.upstreamUrl);
+    if (options.disableBlobMounting && target.searchParams.has('mount')) {
+      target.searchParams.delete('mount');
+      target.searchParams.delete('from');
+    }
     const headers: IncomingHttpHeaders = { ...req.headers };
     // The cloud's credentials stop here; the registry behind is anonymous. Host is kept so that
     // the registry builds upload Locations on this front.

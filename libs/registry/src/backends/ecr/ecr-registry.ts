@@ -4,9 +4,9 @@ import type { BackendStatus, ManifestContent, PutManifestResult, UploadProgress 
 import { GenericRegistry, type GenericRegistryOptions } from '../generic';
 import type { EcrApi } from './ecr-api';
 import type { EcrCredentials } from './ecr-credentials';
-import { refetchOnExpiredToken } from './expired-token';
+import { isExpiredTokenDenial } from './expired-token';
 
-export interface EcrRegistryOptions extends Omit<GenericRegistryOptions, 'credentials' | 'tokenProvider' | 'type'> {
+export interface EcrRegistryOptions extends Omit<GenericRegistryOptions, 'credentials' | 'tokenProvider' | 'type' | 'isCredentialRejection'> {
   api: EcrApi;
   credentials: EcrCredentials;
   region: string;
@@ -28,9 +28,8 @@ export class EcrRegistry extends GenericRegistry {
   private readonly creating = new Map<string, Promise<void>>();
 
   constructor(private readonly ecr: EcrRegistryOptions) {
-    super({ ...ecr, type: 'ecr', credentials: ecr.credentials });
+    super({ ...ecr, type: 'ecr', credentials: ecr.credentials, isCredentialRejection: isExpiredTokenDenial });
     this.api = ecr.api;
-    refetchOnExpiredToken(this.client, ecr.credentials);
   }
 
   override async startUpload(repo: string): Promise<UploadProgress> {

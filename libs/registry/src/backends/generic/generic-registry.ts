@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import {
-  assertValidName, compareNames, isDigestReference, isOciError, MANIFEST_MEDIA_TYPES, MediaType, OciError, paginateSorted,
-  filterReferrers, parseDigest, parseManifest, parseReference, referrerDescriptor, type Descriptor, type Page, type PageRequest,
+  assertValidName, compareNames, filterReferrers, isDigestReference, isOciError, MANIFEST_MEDIA_TYPES, MediaType, OciError,
+  paginateSorted, parseDigest, parseManifest, parseReference, referrerDescriptor, type Descriptor, type Page, type PageRequest,
 } from '#oci';
 import type {
   BackendStatus, BlobBody, BlobMeta, ByteRange, ChunkInput, ManifestContent, ManifestMeta, PutManifestResult, Registry, UploadHandle,
@@ -36,6 +36,8 @@ export interface GenericRegistryOptions {
   referrers?: ReferrersMode;
   /** False for upstreams without `_catalog` (Docker Hub): `listRepositories` is then absent. */
   catalog?: boolean;
+  /** A non-401 answer that means "credentials expired" (ECR's 403); see UpstreamClientOptions. */
+  isCredentialRejection?: (err: OciError) => boolean;
 }
 
 const pull = (name: string): string => `repository:${name}:pull`;
@@ -76,6 +78,7 @@ export class GenericRegistry implements Registry {
       timeouts: options.timeouts,
       retries: options.retries,
       logger: this.logger,
+      isCredentialRejection: options.isCredentialRejection,
     });
     this.blobs = new BlobFetcher(this.client);
     this.uploads = new UploadSessions(this.client);

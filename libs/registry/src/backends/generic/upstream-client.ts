@@ -46,6 +46,11 @@ export interface UpstreamClientOptions {
   timeouts: { connectMs: number; readMs: number };
   retries: number;
   logger: Logger;
+  /**
+   * Recognises a credential rejection that is not a 401 (ECR: 403 "Your authorization token has
+   * expired"): credentials are then invalidated and a replayable request is sent once more.
+   */
+  isCredentialRejection?: (err: OciError) => boolean;
 }
 
 /**
@@ -143,7 +148,13 @@ export class UpstreamClient {
       }
       if (auth.kind !== 'none' && res.statusCode < 400) this.auth.credentials?.confirm?.();
       if (call.expect.includes(res.statusCode)) return { statusCode: res.statusCode, headers: res.headers, body: res.body, url };
-      throw await errorFromResponse(res, this.options.backend, call.op);
+      const err = await errorFromResponse(res, this.options.backend, call.op);
+      if (ours && replayable && stage < 2 && this.options.isCredentialRejection?.(err)) {
+        this.auth.invalidateCredentials();
+        stage = 2;
+        continue;
+      }
+      throw err;
     }
   }
 
