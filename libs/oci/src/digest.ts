@@ -47,6 +47,15 @@ export function digestOf(bytes: Uint8Array, algorithm = 'sha256'): string {
   return `${algorithm}:${createHash(ALGORITHMS[algorithm]?.node ?? algorithm).update(bytes).digest('hex')}`;
 }
 
+export interface DigestVerifierOptions {
+  /**
+   * Hold the last chunk back until the digest is proven. A reader that is promised N bytes
+   * (Content-Length) then never gets all of them from corrupt content: the transfer breaks
+   * instead of completing with wrong bytes.
+   */
+  holdLastChunk?: boolean;
+}
+
 /**
  * A pass-through stream that hashes what flows through it and, at the end, fails with
  * DIGEST_INVALID (or SIZE_INVALID) when the content is not what was promised.
@@ -55,10 +64,12 @@ export class DigestVerifier extends Transform {
   private readonly hash: Hash;
   private readonly algorithm: string;
   private bytes = 0;
+  private held: Buffer | undefined;
 
   constructor(
     private readonly expected: string,
     private readonly expectedSize?: number,
+    private readonly options: DigestVerifierOptions = {},
   ) {
     super();
     this.algorithm = parseDigest(expected).algorithm;
@@ -72,7 +83,13 @@ export class DigestVerifier extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     this.hash.update(chunk);
-    callback(null, chunk);
+    if (!this.options.holdLastChunk) {
+      callback(null, chunk);
+      return;
+    }
+    const previous = this.held;
+    this.held = chunk;
+    callback(null, previous);
   }
 
   override _flush(callback: TransformCallback): void {
@@ -85,7 +102,7 @@ export class DigestVerifier extends Transform {
       callback(new OciError('DIGEST_INVALID', `digest mismatch: expected ${this.expected}, computed ${actual}`));
       return;
     }
-    callback();
+    callback(null, this.held);
   }
 }
 

@@ -7,6 +7,9 @@ import type { ByteRange } from '../../port';
 import { fsyncFile, isNotFound, removeFile, renameInto, statIfExists, writeFileAtomic } from './fs-util';
 import type { StoreLayout } from './paths';
 
+
+/** Larger reads than the 64 KiB default: fewer syscalls and chunks per served layer. */
+const READ_CHUNK = 1024 * 1024;
 /**
  * A blob that gc saw as old and unreferenced may be about to be referenced again (a client
  * HEADs it, skips the upload and pushes a manifest). Refreshing its mtime on such uses keeps it
@@ -98,10 +101,10 @@ export class BlobStore {
       if (range) {
         const served = resolveRange(range, st.size);
         if (!this.verified.has(hex)) await this.verifyWhole(handle, hex, st);
-        const stream = handle.createReadStream({ start: served.start, end: served.end });
+        const stream = handle.createReadStream({ start: served.start, end: served.end, highWaterMark: READ_CHUNK });
         return { stream, size: st.size, range: served };
       }
-      if (this.verified.has(hex)) return { stream: handle.createReadStream(), size: st.size };
+      if (this.verified.has(hex)) return { stream: handle.createReadStream({ highWaterMark: READ_CHUNK }), size: st.size };
       return { stream: this.verifyingStream(handle, hex, st), size: st.size };
     } catch (err) {
       await handle.close();
@@ -126,12 +129,12 @@ export class BlobStore {
    * (the client sees an aborted transfer, never a silently wrong blob) and the file is removed.
    */
   private verifyingStream(handle: fs.FileHandle, hex: string, st: Stats): Readable {
-    const verifier = new DigestVerifier(`sha256:${hex}`, st.size);
+    const verifier = new DigestVerifier(`sha256:${hex}`, st.size, { holdLastChunk: true });
     verifier.once('finish', () => this.verified.add(hex));
     verifier.once('error', (err) => {
       if (isVerificationFailure(err)) void this.quarantine(hex, st).catch(() => undefined);
     });
-    pipelineCb(handle.createReadStream(), verifier, () => undefined);
+    pipelineCb(handle.createReadStream({ highWaterMark: READ_CHUNK }), verifier, () => undefined);
     return verifier;
   }
 
