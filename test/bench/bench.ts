@@ -20,6 +20,7 @@ import { markdownTable } from './table';
 
 const MANIFESTS = 2000;
 const CONCURRENCY = 16;
+const SERIAL = 500;
 const BLOB_RUNS = 3;
 const BLOB_BYTES = 128 * 1024 * 1024;
 const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
@@ -52,6 +53,8 @@ async function seed(pool: Pool, repo: string, layer: SyntheticBlob, push: typeof
 interface Side {
   byTag: RequestStats;
   byDigest: RequestStats;
+  /** One request at a time: the latency a request really pays, without queueing on 2 cores. */
+  byDigestSerial: RequestStats;
   pull: Throughput;
 }
 
@@ -59,10 +62,11 @@ async function measureSide(pool: Pool, repo: string, fixture: Fixture): Promise<
   await measureGets(pool, `/v2/${repo}/manifests/v1`, ACCEPT, 200, CONCURRENCY); // warm-up
   const byTag = await measureGets(pool, `/v2/${repo}/manifests/v1`, ACCEPT, MANIFESTS, CONCURRENCY);
   const byDigest = await measureGets(pool, `/v2/${repo}/manifests/${fixture.manifestDigest}`, ACCEPT, MANIFESTS, CONCURRENCY);
+  const byDigestSerial = await measureGets(pool, `/v2/${repo}/manifests/${fixture.manifestDigest}`, ACCEPT, SERIAL, 1);
   const blobPath = `/v2/${repo}/blobs/${fixture.layer.digest}`;
   await measurePull(pool, blobPath, 1); // warm-up (page cache, connections)
   const pull = await measurePull(pool, blobPath, BLOB_RUNS);
-  return { byTag, byDigest, pull };
+  return { byTag, byDigest, byDigestSerial, pull };
 }
 
 function compare(title: string, viaLabel: string, via: Side & { push?: Throughput }, direct: Side & { push?: Throughput }): string {
@@ -74,6 +78,7 @@ function compare(title: string, viaLabel: string, via: Side & { push?: Throughpu
   };
   gets(`manifest by tag (${MANIFESTS}, c=${CONCURRENCY})`, via.byTag, direct.byTag);
   gets(`manifest by digest (${MANIFESTS}, c=${CONCURRENCY})`, via.byDigest, direct.byDigest);
+  gets(`manifest by digest (${SERIAL}, c=1)`, via.byDigestSerial, direct.byDigestSerial);
   if (via.push && direct.push) rows.push([`push 128 MiB blob MB/s (${BLOB_RUNS}x)`, via.push.mbps, direct.push.mbps, via.push.mbps / direct.push.mbps, '']);
   rows.push([`pull 128 MiB blob MB/s (${BLOB_RUNS}x)`, via.pull.mbps, direct.pull.mbps, via.pull.mbps / direct.pull.mbps, '']);
   return `### ${title}\n\n${markdownTable(['measure', viaLabel, 'distribution direct', 'ratio', 'p50 overhead'], rows)}\n`;

@@ -11,6 +11,9 @@ import { errorFromResponse, unavailable, type Operation } from './error-mapping'
 import { RealmPolicy } from './realm-policy';
 import { backoffDelay, isRetryableStatus, MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from './retry';
 
+
+/** Response bodies are buffered in 1 MiB steps (not 64 KiB): fewer chunks per streamed layer. */
+const BODY_HIGH_WATER_MARK = 1024 * 1024;
 export const USER_AGENT = 'gantry';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -193,7 +196,7 @@ export class UpstreamClient {
       const last = attempt + 1 >= attempts;
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, { method: call.method, headers, body: call.body ?? null, dispatcher: this.dispatcher });
+        res = await request(url, { method: call.method, headers, body: call.body ?? null, dispatcher: this.dispatcher, highWaterMark: BODY_HIGH_WATER_MARK });
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'UND_ERR_INVALID_ARG') throw err;
