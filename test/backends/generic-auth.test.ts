@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { MediaType, OciError } from '#oci';
 import { GenericRegistry, StaticCredentials, type BasicCredentials } from '../../libs/registry/src/backends/generic';
 import { startDistribution, type Distribution } from '../support/distribution';
+import { rejectsWith } from '../support/oci-assert';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -21,18 +22,6 @@ function backend(upstream: Distribution, logger: Logger, credentials?: BasicCred
     allowedRealmHosts: upstream.tokenServer ? [new URL(upstream.tokenServer.url).host] : undefined,
     timeouts: { connectMs: 2000, readMs: 10000 }, retries: 2, logger,
   });
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<OciError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof OciError, `expected an OciError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 /** A one-layer image pushed to `repo`: enough for pulls to have something to fetch. */

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import { MediaType, OciError, parseManifest } from '#oci';
+import { MediaType, parseManifest } from '#oci';
 import { GenericRegistry } from '../../libs/registry/src/backends/generic';
 import type { BlobBody } from '../../libs/registry/src/port';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { buildMultiArchImage, type BuiltBlob, type BuiltImage } from '../support/oci-image';
 import { tempDir } from '../support/temp';
+import { rejectsWith } from '../support/oci-assert';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -19,18 +20,6 @@ async function bytesOf(body: BlobBody): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of body.stream as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks);
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<OciError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof OciError, `expected an OciError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 async function pushImage(registry: GenericRegistry, repo: string, image: BuiltImage): Promise<void> {

@@ -4,9 +4,9 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import pino, { type Logger } from 'pino';
-import { OciError } from '#oci';
 import { GenericRegistry, StaticCredentials } from '../../libs/registry/src/backends/generic';
 import { freePort } from '../support/temp';
+import { rejectsWith } from '../support/oci-assert';
 
 /** A tiny stand-in upstream: each test decides what it answers. Records what it was sent. */
 interface FakeUpstream {
@@ -58,18 +58,6 @@ function registryAt(url: string, options: { retries?: number; readMs?: number; l
     timeouts: { connectMs: 1000, readMs: options.readMs ?? 5000 }, retries: options.retries ?? 2,
     logger: options.logger ?? pino({ level: 'silent' }),
   });
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<OciError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof OciError, `expected an OciError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 describe('GenericRegistry when the upstream misbehaves', () => {

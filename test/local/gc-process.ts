@@ -2,23 +2,12 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import type { GcReport } from '#registry';
 
 const GC = resolve(__dirname, '../../apps/gateway/src/gc-command.js');
 
 /** One line of `gantry gc` output: the backend it collected and what it did. */
-export interface GcLine {
-  backend: string;
-  path: string;
-  dryRun: boolean;
-  repositories: number;
-  manifestsMarked: number;
-  blobsMarked: number;
-  manifestsDeleted: string[];
-  blobsDeleted: string[];
-  corrupt: string[];
-  bytesFreed: number;
-  error?: string;
-}
+export type GcLine = GcReport & { backend: string; path: string; error?: string };
 
 export interface GcRun {
   code: number | null;

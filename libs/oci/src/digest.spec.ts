@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
+import { readBounded } from './bounded-read';
 import { digestOf, DigestVerifier, parseDigest } from './digest';
 import { OciError } from './errors';
 
@@ -41,4 +42,14 @@ test('only verifiable digests parse', () => {
   for (const bad of ['sha256', `sha256:${'0'.repeat(63)}`, `sha256:${'G'.repeat(64)}`, `md5:${'0'.repeat(32)}`, `../${'0'.repeat(64)}`]) {
     assert.throws(() => parseDigest(bad), OciError, bad);
   }
+});
+
+test('readBounded stops at the cap; drain keeps the rest readable for a reply', async () => {
+  assert.deepEqual(await readBounded(Readable.from(parts), 100, () => new Error('big')), whole);
+  const destroyed = Readable.from(parts);
+  await assert.rejects(readBounded(destroyed, 8, () => new Error('big')), /big/);
+  assert.equal(destroyed.destroyed, true);
+  const drained = Readable.from(parts);
+  await assert.rejects(readBounded(drained, 8, () => new Error('big'), 'drain'), /big/);
+  assert.equal(drained.destroyed, false);
 });

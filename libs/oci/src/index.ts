@@ -6,3 +6,4 @@ export * from './reference';
 export * from './manifest';
 export * from './referrers';
 export * from './pagination';
+export * from './bounded-read';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { OciError } from '#oci';
+import { OciError, readBounded } from '#oci';
 
 /** Reads a small body (a manifest) with a hard cap; larger bodies are refused while streaming. */
 export async function readCappedBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -8,17 +8,7 @@ export async function readCappedBody(req: IncomingMessage, limit: number): Promi
     req.resume();
     throw new OciError('MANIFEST_TOO_LARGE', `manifest of ${declared} bytes exceeds the ${limit}-byte limit`);
   }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) {
-      req.resume();
-      throw new OciError('MANIFEST_TOO_LARGE', `manifest exceeds the ${limit}-byte limit`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total);
+  return readBounded(req, limit, () => new OciError('MANIFEST_TOO_LARGE', `manifest exceeds the ${limit}-byte limit`), 'drain');
 }
 
 /** Content-Length when the client sent a valid one. */

@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from 'undici';
-import { OciError } from '#oci';
-import { discard, readCapped } from './body';
+import { OciError, readBounded } from '#oci';
+import { discard } from './body';
 import { CredentialsRejected, type BearerChallenge, type BearerTokenProvider, type CredentialSource } from './credentials';
 import { unavailable } from './error-mapping';
 
@@ -47,7 +47,7 @@ export class DockerTokenProvider implements BearerTokenProvider {
     }
     let doc: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
-      const bytes = await readCapped(res.body, TOKEN_BODY_LIMIT, () => new Error('token response too large'));
+      const bytes = await readBounded(res.body, TOKEN_BODY_LIMIT, () => new Error('token response too large'));
       doc = JSON.parse(bytes.toString('utf8')) as typeof doc;
     } catch {
       throw new OciError('UNAVAILABLE', `token service of backend ${this.backend} sent an unreadable response`);

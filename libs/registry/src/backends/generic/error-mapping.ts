@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { ERROR_CODES, OciError, type ErrorCode } from '#oci';
-import { header, readCapped } from './body';
+import { ERROR_CODES, type ErrorCode, OciError, readBounded } from '#oci';
+import { header} from './body';
 
 /** What a request was about; decides what a bare 404 or 400 means. */
 export type Operation = 'ping' | 'manifest' | 'blob' | 'upload' | 'tags' | 'catalog' | 'referrers';
@@ -86,7 +86,7 @@ export async function errorFromResponse(res: UpstreamResponse, backend: string, 
 async function readEnvelope(body: Readable): Promise<UpstreamErrorEntry | undefined> {
   let text: string;
   try {
-    text = (await readCapped(body, ERROR_BODY_LIMIT, () => new Error('error body too large'))).toString('utf8');
+    text = (await readBounded(body, ERROR_BODY_LIMIT, () => new Error('error body too large'))).toString('utf8');
   } catch {
     return undefined;
   }

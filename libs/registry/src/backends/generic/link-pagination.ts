@@ -1,5 +1,5 @@
-import { OciError } from '#oci';
-import { header, readCapped } from './body';
+import { OciError, readBounded } from '#oci';
+import { header} from './body';
 import type { Operation } from './error-mapping';
 import type { UpstreamClient, UpstreamReply } from './upstream-client';
 
@@ -43,7 +43,7 @@ export async function fetchAllPages(
     if (seen.size >= MAX_PAGES) break;
     seen.add(url.href);
     const reply = await client.send({ method: 'GET', url, scopes, op, headers: { accept: 'application/json' }, expect: [200] });
-    const body = await readCapped(reply.body, PAGE_BODY_LIMIT, () => new OciError('UNAVAILABLE', `backend ${client.backend}: listing page too large`));
+    const body = await readBounded(reply.body, PAGE_BODY_LIMIT, () => new OciError('UNAVAILABLE', `backend ${client.backend}: listing page too large`));
     let doc: Record<string, unknown>;
     try {
       doc = JSON.parse(body.toString('utf8')) as Record<string, unknown>;

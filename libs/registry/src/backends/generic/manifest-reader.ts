@@ -1,5 +1,5 @@
-import { digestOf, isDigestReference, MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, MediaType, OciError, parseDigest } from '#oci';
-import { discard, header, readCapped } from './body';
+import { digestOf, isDigestReference, MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, MediaType, OciError, parseDigest, readBounded } from '#oci';
+import { discard, header} from './body';
 import type { UpstreamReply } from './upstream-client';
 
 export interface ReadManifest {
@@ -19,7 +19,7 @@ export async function readManifest(reply: UpstreamReply, reference: string, back
     await discard(reply.body);
     throw tooLarge(backend);
   }
-  const bytes = await readCapped(reply.body, MAX_MANIFEST_BYTES, () => tooLarge(backend));
+  const bytes = await readBounded(reply.body, MAX_MANIFEST_BYTES, () => tooLarge(backend));
   const claimed = header(reply.headers, 'docker-content-digest')?.trim();
   return { bytes, mediaType: mediaTypeOf(reply, bytes), digest: verifiedDigest(bytes, reference, claimed, backend) };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { filterReferrers, MediaType, OciError, parseManifest, type Descriptor } from '#oci';
-import { header, readCapped } from './body';
+import { type Descriptor, filterReferrers, MediaType, OciError, parseManifest, readBounded } from '#oci';
+import { header} from './body';
 import type { UpstreamClient } from './upstream-client';
 
 /** `probe` until the upstream has answered once; then `api` or `tag-schema` for good. */
@@ -37,7 +37,7 @@ export class NativeReferrers {
       method: 'GET', url: `v2/${name}/referrers/${digest}${query}`, scopes: [`repository:${name}:pull`], op: 'referrers',
       headers: { accept: MediaType.OCI_INDEX }, expect: [200, 400, 404, 405],
     });
-    const bytes = await readCapped(reply.body, INDEX_LIMIT, () => new OciError('UNAVAILABLE', `referrers index from backend ${this.client.backend} is too large`, { status: 502 }));
+    const bytes = await readBounded(reply.body, INDEX_LIMIT, () => new OciError('UNAVAILABLE', `referrers index from backend ${this.client.backend} is too large`, { status: 502 }));
     if (reply.statusCode !== 200) {
       // NAME_UNKNOWN says nothing about the API (the repository is missing); 400 is about our request.
       if (reply.statusCode !== 400 && errorCode(bytes) !== 'NAME_UNKNOWN') this.learn('tag-schema');
