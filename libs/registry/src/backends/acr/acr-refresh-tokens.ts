@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Logger } from 'pino';
 import { OciError } from '#oci';
 import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
-import { RefreshingSecret } from '../ecr/refreshing-secret';
+import { RefreshingSecret } from '../generic/refreshing-secret';
 import type { AcrOAuth } from './acr-oauth';
 import { ACR_AUDIENCE } from './aad-credential';
 

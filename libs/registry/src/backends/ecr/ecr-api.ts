@@ -8,7 +8,7 @@ import {
 import { OciError } from '#oci';
 import type { BackendOfType } from '#config';
 import type { BasicCredentials } from '../generic/credentials';
-import type { Expiring } from './refreshing-secret';
+import type { Expiring } from '../generic/refreshing-secret';
 
 type EcrConfig = BackendOfType<'ecr'>;
 

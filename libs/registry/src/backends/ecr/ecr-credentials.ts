@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
 import type { EcrApi } from './ecr-api';
-import { RefreshingSecret } from './refreshing-secret';
+import { RefreshingSecret } from '../generic/refreshing-secret';
 
 /**
  * `Basic AWS:<password>` for the registry host, from GetAuthorizationToken. The API is

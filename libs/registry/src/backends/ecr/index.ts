@@ -32,4 +32,3 @@ export function createEcrRegistry(name: string, config: BackendOfType<'ecr'>, lo
 export { EcrRegistry } from './ecr-registry';
 export { EcrCredentials } from './ecr-credentials';
 export { EcrApi } from './ecr-api';
-export { RefreshingSecret, type Expiring } from './refreshing-secret';

@@ -2,7 +2,7 @@ import { OciError } from '#oci';
 import type { AuthClient } from 'google-auth-library';
 import type { Logger } from 'pino';
 import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
-import { RefreshingSecret } from '../ecr/refreshing-secret';
+import { RefreshingSecret } from '../generic/refreshing-secret';
 import { googleError } from './google-errors';
 
 /** The user name Artifact Registry's token realm pairs with an OAuth2 access token. */

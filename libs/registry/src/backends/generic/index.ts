@@ -9,3 +9,4 @@ export { UpstreamClient, type UpstreamCall, type UpstreamReply, type UpstreamCli
 export { parseWwwAuthenticate, selectChallenge, type AuthChallenge, type ParsedChallenge } from './challenge';
 export { errorFromResponse, type Operation } from './error-mapping';
 export type { ReferrersMode } from './native-referrers';
+export { RefreshingSecret, type Expiring } from './refreshing-secret';
