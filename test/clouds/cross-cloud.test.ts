@@ -70,7 +70,18 @@ describe('skopeo across three clouds through the gateway', () => {
       assert.ok(storage.requests.length > 0, 'blobs were read from presigned storage');
       assert.equal(storage.authorizationSeen, false);
     }
+    const admin = await fetch(`${gateway.url}/admin/v1/backends`);
+    assert.equal(admin.status, 200);
+    const adminText = await admin.text();
+    const { backends } = JSON.parse(adminText) as { backends: { name: string; credentials?: { state: string; validUntil?: string } }[] };
+    assert.deepEqual(backends.map((b) => b.name).sort(), ['acr-west', 'ecr-prod', 'gar-eu']);
+    const ecrStatus = backends.find((b) => b.name === 'ecr-prod')!;
+    assert.equal(ecrStatus.credentials?.state, 'valid');
+    assert.ok(ecrStatus.credentials?.validUntil && Date.parse(ecrStatus.credentials.validUntil) > Date.now());
     const logs = gateway.logs.join('');
+    for (const secret of [ecr.credentials.secretAccessKey, acr.admin.password, ...ecr.controlPlane.issuedPasswords(), ...gar.controlPlane.issuedAccessTokens()]) {
+      assert.equal(adminText.includes(secret), false, 'a credential appeared in the admin status');
+    }
     for (const secret of [ecr.credentials.secretAccessKey, acr.admin.password, gar.subjectToken, ...ecr.controlPlane.issuedPasswords(), ...gar.controlPlane.issuedAccessTokens()]) {
       assert.equal(logs.includes(secret), false, 'a credential appeared in the gateway logs');
     }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
 import { RouteTable } from '#routing';
+import { AdminController } from './admin/admin.controller';
 import { BACKENDS, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
 import { OciErrorFilter } from './http/oci-error.filter';
 import { FileUploadSessionStore } from './uploads/file-upload-session-store';
@@ -37,7 +38,7 @@ export class AppModule {
   static create(deps: GatewayDependencies): DynamicModule {
     return {
       module: AppModule,
-      controllers: [V2Controller],
+      controllers: [V2Controller, AdminController],
       providers: [
         { provide: GANTRY_CONFIG, useValue: deps.config },
         { provide: LOGGER, useValue: deps.logger },
