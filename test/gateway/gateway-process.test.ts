@@ -75,3 +75,27 @@ describe('gateway process', () => {
     assert.equal(await stopped, 0);
   });
 });
+
+describe('publicUrl', () => {
+  const dir = tempDir('public-url');
+  after(() => dir.remove());
+
+  test('upload and blob Locations are absolute at the public address', async () => {
+    const gateway = await startGateway({
+      server: { publicUrl: 'https://gantry.example.com/' },
+      backends: { store: { type: 'local', path: join(dir.path, 'store') } },
+      routes: [{ prefix: '', backend: 'store' }],
+    });
+    try {
+      const client = new V2Client(gateway.url);
+      const start = await client.request('POST', '/v2/team/app/blobs/uploads/');
+      assert.match(start.headers.get('location') ?? '', /^https:\/\/gantry\.example\.com\/v2\/team\/app\/blobs\/uploads\/[0-9a-f-]{36}$/);
+      const blob = randomBlob(10);
+      const done = await client.request('PUT', `${new URL(start.headers.get('location')!).pathname}?digest=${blob.digest}`, { body: blob.bytes });
+      assert.equal(done.status, 201);
+      assert.equal(done.headers.get('location'), `https://gantry.example.com/v2/team/app/blobs/${blob.digest}`);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});

@@ -35,6 +35,15 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
   fastify.addHook('onRequest', async (req, reply) => {
     reply.headers({ ...API_VERSION_HEADER, 'x-request-id': req.id });
   });
+  const publicUrl = config.server.publicUrl?.replace(/\/+$/, '');
+  if (publicUrl) {
+    // Behind a proxy, clients follow Gantry's own Locations (uploads, blobs) at the public address.
+    fastify.addHook('onSend', async (_req, reply, payload) => {
+      const location = reply.getHeader('location');
+      if (typeof location === 'string' && location.startsWith('/v2/')) reply.header('location', publicUrl + location);
+      return payload;
+    });
+  }
   fastify.addHook('onResponse', async (req, reply) => {
     logger.info(
       { reqId: req.id, method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
