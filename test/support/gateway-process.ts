@@ -42,6 +42,7 @@ export async function startGateway(config: Record<string, unknown>, options: { e
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   const url = `http://${host}`;
   let dead = false;
+  let stopping: Promise<number | null> | undefined;
   void exited.then(() => (dead = true));
   try {
     await waitFor(`gateway on ${host}`, async () => {
@@ -54,11 +55,15 @@ export async function startGateway(config: Record<string, unknown>, options: { e
   }
   return {
     url, host, pid: child.pid!, logs,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (!dead) child.kill(signal);
-      const code = await exited;
-      dir.remove();
-      return code;
+    stop(signal: NodeJS.Signals = 'SIGTERM') {
+      // Idempotent: a second signal would cut a graceful shutdown short.
+      stopping ??= (async () => {
+        if (!dead) child.kill(signal);
+        const code = await exited;
+        dir.remove();
+        return code;
+      })();
+      return stopping;
     },
   };
 }
