@@ -181,6 +181,33 @@ export function protocolSuite(label: string, start: () => Promise<ProtocolTarget
       assert.deepEqual(Buffer.from(await get.arrayBuffer()), index);
     });
 
+    test('Docker schema 2 manifest and manifest list keep their media types and bytes', async () => {
+      const name = `${target.prefix}suite/docker`;
+      const { config, layer } = await client.pushImage(name, 'oci');
+      const docker = Buffer.from(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: config.digest, size: config.bytes.length },
+        layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: layer.digest, size: layer.bytes.length }],
+      }, null, 3));
+      const dockerType = 'application/vnd.docker.distribution.manifest.v2+json';
+      assert.equal((await client.pushManifest(name, 'd1', { bytes: docker, digest: sha256(docker) }, dockerType)).status, 201);
+      const list = Buffer.from(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+        manifests: [{ mediaType: dockerType, digest: sha256(docker), size: docker.length, platform: { architecture: 'amd64', os: 'linux' } }],
+      }));
+      const listType = 'application/vnd.docker.distribution.manifest.list.v2+json';
+      assert.equal((await client.pushManifest(name, 'list', { bytes: list, digest: sha256(list) }, listType)).status, 201);
+      for (const [ref, bytes, type] of [['d1', docker, dockerType], ['list', list, listType]] as const) {
+        const res = await client.request('GET', `/v2/${name}/manifests/${ref}`, { headers: { accept: `${dockerType}, ${listType}` } });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get('content-type'), type);
+        assert.equal(res.headers.get('docker-content-digest'), sha256(bytes));
+        assert.deepEqual(Buffer.from(await res.arrayBuffer()), bytes);
+      }
+    });
+
     test('bad manifests change nothing: digest mismatch, invalid JSON, unknown blobs, over 4 MiB', async () => {
       const { config, layer } = await client.pushImage(repo, 'base');
       const manifest = imageManifest(config, [layer], { annotations: { x: 'y' } });
