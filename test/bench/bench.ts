@@ -14,8 +14,9 @@ import { Pool } from 'undici';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { tempDir } from '../support/temp';
-import { measureGets, measurePull, measurePush, pushMonolithic, pushPostPut, putManifest, type RequestStats, type Throughput } from './load';
+import { measureGets, measurePull, measurePullWithCurl, measurePush, pushMonolithic, pushPostPut, putManifest, type RequestStats, type Throughput } from './load';
 import { SyntheticBlob } from './synthetic-blob';
+import { startTcpRelay } from './tcp-relay';
 import { markdownTable } from './table';
 
 const MANIFESTS = 2000;
@@ -56,9 +57,10 @@ interface Side {
   /** One request at a time: the latency a request really pays, without queueing on 2 cores. */
   byDigestSerial: RequestStats;
   pull: Throughput;
+  pullCurl: Throughput;
 }
 
-async function measureSide(pool: Pool, repo: string, fixture: Fixture): Promise<Side> {
+async function measureSide(pool: Pool, origin: string, repo: string, fixture: Fixture): Promise<Side> {
   await measureGets(pool, `/v2/${repo}/manifests/v1`, ACCEPT, 200, CONCURRENCY); // warm-up
   const byTag = await measureGets(pool, `/v2/${repo}/manifests/v1`, ACCEPT, MANIFESTS, CONCURRENCY);
   const byDigest = await measureGets(pool, `/v2/${repo}/manifests/${fixture.manifestDigest}`, ACCEPT, MANIFESTS, CONCURRENCY);
@@ -66,7 +68,8 @@ async function measureSide(pool: Pool, repo: string, fixture: Fixture): Promise<
   const blobPath = `/v2/${repo}/blobs/${fixture.layer.digest}`;
   await measurePull(pool, blobPath, 1); // warm-up (page cache, connections)
   const pull = await measurePull(pool, blobPath, BLOB_RUNS);
-  return { byTag, byDigest, byDigestSerial, pull };
+  const pullCurl = await measurePullWithCurl(`${origin}${blobPath}`, BLOB_RUNS);
+  return { byTag, byDigest, byDigestSerial, pull, pullCurl };
 }
 
 function compare(title: string, viaLabel: string, via: Side & { push?: Throughput }, direct: Side & { push?: Throughput }): string {
@@ -80,7 +83,8 @@ function compare(title: string, viaLabel: string, via: Side & { push?: Throughpu
   gets(`manifest by digest (${MANIFESTS}, c=${CONCURRENCY})`, via.byDigest, direct.byDigest);
   gets(`manifest by digest (${SERIAL}, c=1)`, via.byDigestSerial, direct.byDigestSerial);
   if (via.push && direct.push) rows.push([`push 128 MiB blob MB/s (${BLOB_RUNS}x)`, via.push.mbps, direct.push.mbps, via.push.mbps / direct.push.mbps, '']);
-  rows.push([`pull 128 MiB blob MB/s (${BLOB_RUNS}x)`, via.pull.mbps, direct.pull.mbps, via.pull.mbps / direct.pull.mbps, '']);
+  rows.push([`pull 128 MiB blob MB/s (${BLOB_RUNS}x, Node client)`, via.pull.mbps, direct.pull.mbps, via.pull.mbps / direct.pull.mbps, '']);
+  rows.push([`pull 128 MiB blob MB/s (${BLOB_RUNS}x, curl)`, via.pullCurl.mbps, direct.pullCurl.mbps, via.pullCurl.mbps / direct.pullCurl.mbps, '']);
   return `### ${title}\n\n${markdownTable(['measure', viaLabel, 'distribution direct', 'ratio', 'p50 overhead'], rows)}\n`;
 }
 
@@ -109,10 +113,13 @@ async function main(): Promise<void> {
     const local = await seed(viaGateway, 'local/bench/app', layer, pushMonolithic);
 
     // Interleaved so that drift (page cache, CPU frequency) hits both sides alike.
-    const directSide = await measureSide(direct, 'bench/app', upstream);
-    const proxied = await measureSide(viaGateway, 'corp/bench/app', upstream);
-    const localSide = await measureSide(viaGateway, 'local/bench/app', local);
+    const directSide = await measureSide(direct, distribution.url, 'bench/app', upstream);
+    const proxied = await measureSide(viaGateway, gateway.url, 'corp/bench/app', upstream);
+    const localSide = await measureSide(viaGateway, gateway.url, 'local/bench/app', local);
     const directPush = await measurePush(BLOB_RUNS, () => pushPostPut(direct, 'bench/pushed', layer.digest, layer.stream(), layer.size));
+    const relay = await startTcpRelay(Number(new URL(distribution.url).port));
+    const relayCurl = await measurePullWithCurl(`${relay.url}/v2/bench/app/blobs/${layer.digest}`, BLOB_RUNS);
+    relay.stop();
     const localPush = await measurePush(BLOB_RUNS, () => pushMonolithic(viaGateway, 'local/bench/pushed', layer.digest, layer.stream(), layer.size));
 
     out(`## Gantry benchmark — ${new Date().toISOString()}`);
@@ -120,6 +127,9 @@ async function main(): Promise<void> {
       `gateway log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}; distribution 2.8 (filesystem driver); all on 127.0.0.1, same disk`);
     out();
     out(compare('a) gateway → distribution (`corp/`) vs distribution direct', 'gateway corp/', proxied, directSide));
+    out(`Ceiling of any Node proxy here — a bare Node TCP relay in front of the same distribution, curl: ${relayCurl.mbps.toFixed(0)} MB/s; ` +
+      `the gateway reaches ${(proxied.pullCurl.mbps / relayCurl.mbps).toFixed(2)} of it.`);
+    out();
     out(compare('b) gateway → local store vs distribution direct', 'gateway local', { ...localSide, push: localPush }, { ...directSide, push: directPush }));
     out('push: gateway = one POST ?digest with the streamed body; distribution = POST + PUT ?digest with the body (2.8 ignores a body on POST).');
   } finally {

@@ -1,5 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { Pool } from 'undici';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { requireTool } from '../support/tools';
+
+const execFileAsync = promisify(execFile);
 
 export interface RequestStats {
   count: number;
@@ -103,4 +108,18 @@ export async function putManifest(pool: Pool, repo: string, reference: string, b
   const res = await pool.request({ method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, headers: { 'content-type': mediaType }, body: bytes });
   const text = await res.body.text();
   if (res.statusCode !== 201) throw new Error(`PUT manifest ${repo}:${reference}: ${res.statusCode} ${text}`);
+}
+
+/**
+ * The same pull with curl, a native client: a Node client tops out near Node's own per-stream
+ * ceiling and would hide how much faster the upstream itself is.
+ */
+export async function measurePullWithCurl(url: string, runs: number): Promise<Throughput> {
+  requireTool('curl');
+  return timed(runs, async () => {
+    const { stdout } = await execFileAsync('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url]);
+    const [status, size] = stdout.trim().split(' ');
+    if (status !== '200') throw new Error(`curl ${url}: ${status}`);
+    return Number(size);
+  });
 }
