@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UploadSession, UploadSessionStore } from './upload-session';
@@ -13,6 +13,20 @@ const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 export class FileUploadSessionStore implements UploadSessionStore {
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true });
+    this.sweep();
+  }
+
+  /** Sessions abandoned past the age limit (and temp files of a crash) are removed at start. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const entry of readdirSync(this.dir)) {
+      const file = join(this.dir, entry);
+      try {
+        if (now - statSync(file).mtimeMs > MAX_AGE_MS) rmSync(file, { force: true });
+      } catch {
+        // Gone meanwhile (another replica swept it): nothing to do.
+      }
+    }
   }
 
   async get(id: string): Promise<UploadSession | undefined> {
