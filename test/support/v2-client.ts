@@ -55,6 +55,14 @@ export class V2Client {
       headers: { 'content-type': 'application/octet-stream' },
       body: blob.bytes,
     });
+    if (res.status === 202) {
+      // A registry may ignore a monolithic POST (distribution 2.8 does): the spec's fallback is a PUT.
+      const location = new URL(res.headers.get('location')!, this.baseUrl);
+      location.searchParams.set('digest', blob.digest);
+      const put = await this.request('PUT', location.href, { headers: { 'content-type': 'application/octet-stream' }, body: blob.bytes });
+      assert.equal(put.status, 201, `push blob: ${await put.text()}`);
+      return;
+    }
     assert.equal(res.status, 201, `push blob: ${await res.text()}`);
   }
 
