@@ -31,7 +31,7 @@ export class OciErrorFilter implements ExceptionFilter {
 
   private toOciError(exception: unknown, req: FastifyRequest): OciError {
     if (exception instanceof OciError) {
-      if (exception.status >= 500) this.logger.warn({ reqId: req.id, code: exception.code, msg: exception.message }, 'request failed');
+      if (exception.status >= 500) this.logger.warn({ reqId: req.id, code: exception.code, error: exception.message }, 'request failed');
       return exception;
     }
     if (exception instanceof HttpException) {
