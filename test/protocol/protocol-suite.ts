@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { assertOciError, imageManifest, type IndexBody, jsonOf, randomBlob, sha256, type TagList, V2Client } from '../support/v2-client';
 
@@ -118,6 +119,39 @@ export function protocolSuite(label: string, start: () => Promise<ProtocolTarget
       await assertOciError(put, 400, 'DIGEST_INVALID');
       await assertOciError(await client.request('HEAD', `/v2/${repo}/blobs/${wrong}`), 404, 'BLOB_UNKNOWN');
       await assertOciError(await client.request('HEAD', `/v2/${repo}/blobs/${blob.digest}`), 404, 'BLOB_UNKNOWN');
+    });
+
+    test('a second writer on a session that is being written gets 416, the first completes', async () => {
+      const blob = randomBlob(20_000);
+      const start = await client.request('POST', `/v2/${repo}/blobs/uploads/`);
+      const location = start.headers.get('location')!;
+      const url = new URL(location, target.url);
+      // The first PATCH streams half its body and holds the request open.
+      const first = httpRequest({
+        host: url.hostname, port: url.port, path: url.pathname, method: 'PATCH',
+        headers: { 'content-type': 'application/octet-stream', 'content-length': 10_000, 'content-range': '0-9999', ...(target.auth ? { authorization: target.auth } : {}) },
+      });
+      const firstStatus = new Promise<number>((resolve, reject) => {
+        first.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        first.on('error', reject);
+      });
+      first.write(blob.bytes.subarray(0, 5000));
+      // Time for the gateway to take the session; a busy CI machine gets a generous second.
+      await new Promise((r) => setTimeout(r, 1000));
+      const second = await client.request('PATCH', location, {
+        headers: { 'content-type': 'application/octet-stream', 'content-range': '0-9999' },
+        body: blob.bytes.subarray(0, 10_000),
+      });
+      await assertOciError(second, 416, 'RANGE_INVALID');
+      first.end(blob.bytes.subarray(5000, 10_000));
+      assert.equal(await firstStatus, 202);
+      const status = await client.request('GET', location);
+      assert.equal(status.headers.get('range'), '0-9999');
+      const done = await client.request('PUT', `${location}?digest=${blob.digest}`, { body: blob.bytes.subarray(10_000) });
+      assert.equal(done.status, 201, await done.text());
     });
 
     test('cancelling an upload forgets the session', async () => {

@@ -15,6 +15,9 @@ const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /** Blob uploads. Clients only ever see Gantry's own session URLs; the backend's live in the session. */
 @Injectable()
 export class UploadsHandler {
+  /** Sessions a request is writing to right now: a second writer would interleave bytes. */
+  private readonly writing = new Set<string>();
+
   constructor(
     private readonly resolver: RepositoryResolver,
     @Inject(UPLOAD_SESSION_STORE) private readonly sessions: UploadSessionStore,
@@ -59,9 +62,9 @@ export class UploadsHandler {
         sendEmpty(reply, 204, sessionHeaders(session));
         return;
       case 'PATCH':
-        return this.patch(req, reply, repo, session);
+        return this.exclusively(req, session, () => this.patch(req, reply, repo, session));
       case 'PUT':
-        return this.finish(req, reply, repo, session);
+        return this.exclusively(req, session, () => this.finish(req, reply, repo, session));
       case 'DELETE':
         await this.sessions.delete(session.id);
         await repo.registry.cancelUpload(session.upstreamName, session.handle);
@@ -69,6 +72,23 @@ export class UploadsHandler {
         return;
       default:
         throw new OciError('UNSUPPORTED', `${req.method} is not supported on upload sessions`);
+    }
+  }
+
+  /**
+   * One writer per session (per gateway process; replicas sharing sessions need the Redis lock of
+   * the cache work). A concurrent writer gets 416 with the session's state, as for a bad offset.
+   */
+  private async exclusively(req: FastifyRequest, session: UploadSession, write: () => Promise<void>): Promise<void> {
+    if (this.writing.has(session.id)) {
+      req.raw.resume();
+      throw new OciError('RANGE_INVALID', `upload ${session.id} is being written by another request`, { headers: sessionHeaders(session) });
+    }
+    this.writing.add(session.id);
+    try {
+      await write();
+    } finally {
+      this.writing.delete(session.id);
     }
   }
 
