@@ -9,6 +9,17 @@ export interface GarRegistryOptions extends Omit<GenericRegistryOptions, 'type' 
   location: string;
   /** When set, the backend's namespace is this one repository's images. */
   repository?: string;
+  /**
+   * Set for a gcr.io host: the Artifact Registry repository the host itself stands for
+   * (`gcr.io`, `us.gcr.io`…). Its images are `<project>/<image>` there, with no repository segment.
+   */
+  gcrRepository?: string;
+}
+
+/** The Artifact Registry repository behind a gcr.io host, or undefined for any other host. */
+export function gcrRepositoryOf(registryUrl: string): string | undefined {
+  const host = new URL(registryUrl).hostname;
+  return /^(?:(?:us|eu|asia)\.)?gcr\.io$/.test(host) ? host : undefined;
 }
 
 /**
@@ -22,7 +33,7 @@ export class GarRegistry extends GenericRegistry {
 
   constructor(private readonly gar: GarRegistryOptions) {
     super({ ...gar, type: 'gar' });
-    this.prefix = gar.repository ? `${gar.project}/${gar.repository}/` : `${gar.project}/`;
+    this.prefix = gar.repository && !gar.gcrRepository ? `${gar.project}/${gar.repository}/` : `${gar.project}/`;
   }
 
   protected override upstreamName(repo: string): string {
@@ -33,8 +44,9 @@ export class GarRegistry extends GenericRegistry {
   }
 
   protected override async listCatalog(page: PageRequest): Promise<Page> {
-    const names = this.gar.repository
-      ? await this.gar.api.images(this.gar.repository)
+    const only = this.gar.gcrRepository ?? this.gar.repository;
+    const names = only
+      ? await this.gar.api.images(only)
       : (await Promise.all((await this.gar.api.repositories()).map(async (r) => (await this.gar.api.images(r)).map((i) => `${r}/${i}`)))).flat();
     return paginateSorted([...new Set(names)].sort(compareNames), page);
   }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { BackendOfType } from '#config';
 import type { Registry } from '../../port';
 import { GarApi } from './gar-api';
-import { GarRegistry } from './gar-registry';
+import { gcrRepositoryOf, GarRegistry } from './gar-registry';
 import { GoogleCredentials } from './google-credentials';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -35,9 +35,11 @@ export function createGarRegistry(name: string, config: BackendOfType<'gar'>, lo
     client = () => googleAuth.getClient() as Promise<AuthClient>;
     api = new GarApi(name, config, { googleAuth });
   }
+  const url = garRegistryUrl(config);
   return new GarRegistry({
     name,
-    url: garRegistryUrl(config),
+    url,
+    gcrRepository: gcrRepositoryOf(url),
     api,
     credentials: new GoogleCredentials(name, client, logger),
     project: config.project,
@@ -51,6 +53,6 @@ export function createGarRegistry(name: string, config: BackendOfType<'gar'>, lo
   });
 }
 
-export { GarRegistry } from './gar-registry';
+export { GarRegistry, gcrRepositoryOf } from './gar-registry';
 export { GoogleCredentials, ACCESS_TOKEN_USER } from './google-credentials';
 export { GarApi } from './gar-api';
