@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { pipeline as pipelineCb } from 'node:stream';
 import { DigestVerifier, OciError, digestOf, isOciError } from '#oci';
 import type { ByteRange } from '../../port';
-import { fsyncFile, isNotFound, removeFile, renameInto, statIfExists, writeFileAtomic } from './fs-util';
+import { fsyncFile, isNotFound, readIfExists, removeFile, renameInto, statIfExists, writeFileAtomic } from './fs-util';
 import type { StoreLayout } from './paths';
 
 
@@ -58,11 +58,27 @@ export class BlobStore {
     await this.commit(file, hex);
   }
 
-  /** Stores small content already in memory (manifests). */
+  /** Stores small content already in memory (manifests); `hex` is the digest the caller computed of `bytes`. */
   async ingestBytes(hex: string, bytes: Uint8Array): Promise<void> {
-    if (digestOf(bytes) !== `sha256:${hex}`) throw new OciError('DIGEST_INVALID', 'content does not match its digest');
     await writeFileAtomic(this.layout, this.layout.blobData(hex), bytes);
     this.verified.add(hex);
+  }
+
+  /**
+   * Reads small content whole (manifests), hashed once per process like every blob: undefined
+   * when absent, and when corrupt (the file is then removed, a later push heals it).
+   */
+  async readSmall(hex: string): Promise<Buffer | undefined> {
+    const file = this.layout.blobData(hex);
+    const bytes = await readIfExists(file);
+    if (!bytes || this.verified.has(hex)) return bytes;
+    if (digestOf(bytes) !== `sha256:${hex}`) {
+      const st = await this.stat(hex);
+      if (st) await this.quarantine(hex, st);
+      return undefined;
+    }
+    this.verified.add(hex);
+    return bytes;
   }
 
   /**

@@ -51,13 +51,9 @@ export class LocalManifestStore {
     const hex = await this.resolve(repo, reference);
     const digest = `sha256:${hex}`;
     const revision = await readIfExists(this.layout.revisionFile(repo, hex));
-    const bytes = revision && (await readIfExists(this.layout.blobData(hex)));
+    // Corrupt content is never served: readSmall verifies (once per process) and removes it.
+    const bytes = revision && (await this.blobs.readSmall(hex));
     if (!revision || !bytes) throw manifestUnknown(digest);
-    if (digestOf(bytes) !== digest) {
-      // Corrupt on disk: never serve it; the next push of the same manifest heals the store.
-      await this.blobs.remove(hex);
-      throw manifestUnknown(digest);
-    }
     return { bytes, mediaType: storedMediaType(revision) ?? parseManifest(bytes, undefined).mediaType, digest };
   }
 

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { MAX_MANIFEST_BYTES, MediaType } from '#oci';
 import { blob, body, fixture, indexOf, pushImage, rejectsWith, sha256, type Fixture } from './spec-helpers';
 
@@ -26,6 +28,20 @@ describe('local backend: manifests, tags and catalog', () => {
     await rejectsWith(f.registry.getManifest('app', 'v2', []), 'MANIFEST_UNKNOWN');
     await rejectsWith(f.registry.getManifest('app', blob(1).digest, []), 'MANIFEST_UNKNOWN');
     await rejectsWith(f.registry.getManifest('other', m.digest, []), 'MANIFEST_UNKNOWN');
+  });
+
+  test('a manifest corrupted on disk is never served: checked on first read after a start, then removed', async () => {
+    const m = await pushImage(f.registry, 'app');
+    await f.registry.putManifest('app', 'v1', m);
+    const file = path.join(f.store, 'blobs', 'sha256', m.digest.slice(7, 9), m.digest.slice(7), 'data');
+    const corrupt = Buffer.from(m.bytes);
+    corrupt[10] = corrupt[10]! ^ 0xff;
+    await fs.writeFile(file, corrupt);
+    const restarted = await f.reopen();
+    await rejectsWith(restarted.getManifest('app', 'v1', []), 'MANIFEST_UNKNOWN');
+    await assert.rejects(fs.stat(file), { code: 'ENOENT' });
+    await restarted.putManifest('app', 'v1', m);
+    assert.deepEqual((await restarted.getManifest('app', 'v1', [])).bytes, m.bytes, 'a new push heals it');
   });
 
   test('the declared media type is kept when the manifest has none inside', async () => {
