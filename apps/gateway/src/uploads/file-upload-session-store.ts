@@ -1,10 +1,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { UploadSession, UploadSessionStore } from './upload-session';
-
-const MAX_AGE_MS = 24 * 3600 * 1000;
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isExpired, isSessionId, SESSION_MAX_AGE_MS, type UploadSession, type UploadSessionStore } from './upload-session';
 
 /**
  * Sessions as small files, so a single gateway can be restarted (or killed) in the middle of a
@@ -22,7 +19,7 @@ export class FileUploadSessionStore implements UploadSessionStore {
     for (const entry of readdirSync(this.dir)) {
       const file = join(this.dir, entry);
       try {
-        if (now - statSync(file).mtimeMs > MAX_AGE_MS) rmSync(file, { force: true });
+        if (now - statSync(file).mtimeMs > SESSION_MAX_AGE_MS) rmSync(file, { force: true });
       } catch {
         // Gone meanwhile (another replica swept it): nothing to do.
       }
@@ -30,10 +27,10 @@ export class FileUploadSessionStore implements UploadSessionStore {
   }
 
   async get(id: string): Promise<UploadSession | undefined> {
-    if (!SESSION_ID.test(id)) return undefined;
+    if (!isSessionId(id)) return undefined;
     try {
       const session = JSON.parse(await readFile(this.file(id), 'utf8')) as UploadSession;
-      if (Date.now() - session.createdAt > MAX_AGE_MS) {
+      if (isExpired(session)) {
         await this.delete(id);
         return undefined;
       }
@@ -51,7 +48,7 @@ export class FileUploadSessionStore implements UploadSessionStore {
   }
 
   async delete(id: string): Promise<void> {
-    if (SESSION_ID.test(id)) await rm(this.file(id), { force: true });
+    if (isSessionId(id)) await rm(this.file(id), { force: true });
   }
 
   private file(id: string): string {

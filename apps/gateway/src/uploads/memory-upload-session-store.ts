@@ -1,14 +1,11 @@
-import type { UploadSession, UploadSessionStore } from './upload-session';
-
-/** Sessions older than this are forgotten; the backend expires its own side. */
-const MAX_AGE_MS = 24 * 3600 * 1000;
+import { isExpired, type UploadSession, type UploadSessionStore } from './upload-session';
 
 export class MemoryUploadSessionStore implements UploadSessionStore {
   private readonly sessions = new Map<string, UploadSession>();
 
   async get(id: string): Promise<UploadSession | undefined> {
     const session = this.sessions.get(id);
-    if (session && Date.now() - session.createdAt > MAX_AGE_MS) {
+    if (session && isExpired(session)) {
       this.sessions.delete(id);
       return undefined;
     }

@@ -8,9 +8,7 @@ import { parseContentRange } from '../http/range-header';
 import { sendEmpty } from '../http/responses';
 import { RepositoryResolver, type ResolvedRepository } from '../v2/repository-resolver';
 import { blobPath, uploadPath } from '../v2/v2-routes';
-import { UPLOAD_SESSION_STORE, type UploadSession, type UploadSessionStore } from './upload-session';
-
-const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isSessionId, UPLOAD_SESSION_STORE, type UploadSession, type UploadSessionStore } from './upload-session';
 
 /** Blob uploads. Clients only ever see Gantry's own session URLs; the backend's live in the session. */
 @Injectable()
@@ -138,7 +136,7 @@ export class UploadsHandler {
   }
 
   private async load(name: string, id: string): Promise<UploadSession> {
-    if (!UPLOAD_ID.test(id)) throw new OciError('BLOB_UPLOAD_UNKNOWN', 'invalid upload id');
+    if (!isSessionId(id)) throw new OciError('BLOB_UPLOAD_UNKNOWN', 'invalid upload id');
     const session = await this.sessions.get(id);
     if (!session || session.name !== name) throw new OciError('BLOB_UPLOAD_UNKNOWN', `upload ${id} is unknown`);
     return session;
