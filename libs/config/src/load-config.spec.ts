@@ -69,3 +69,19 @@ test('errors name the offending key', () => {
     assert.throws(() => loadConfig({ file: path, env: {} }), (err: unknown) => err instanceof ConfigError && expected.test(err.message), yaml);
   });
 });
+
+test('only secret keys are read from files; a GAR credentialsFile stays a path', () => {
+  writeFileSync(join(dir, 'sp-secret'), 'sp-value\n');
+  const path = file('secrets.yaml', `
+backends:
+  acr: { type: acr, registry: r, credentials: { tenantId: t, clientId: c, clientSecretFile: ./sp-secret } }
+  gar: { type: gar, location: us, project: p, credentialsFile: ./key.json }
+routes: [{ prefix: "", backend: acr }]
+`);
+  const config = loadConfig({ file: path, env: {} });
+  const acr = config.backends.acr!;
+  assert.ok(acr.type === 'acr' && acr.credentials && 'clientSecret' in acr.credentials);
+  assert.equal(acr.credentials.clientSecret, 'sp-value');
+  const gar = config.backends.gar!;
+  assert.equal(gar.type === 'gar' && gar.credentialsFile, './key.json');
+});

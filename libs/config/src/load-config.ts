@@ -101,12 +101,20 @@ function coerce(value: string): unknown {
   return value;
 }
 
+/** The secrets that may come from a file: `<secret>File: path` becomes `<secret>: contents`. */
+const SECRET_KEYS = new Set(['password', 'secretAccessKey', 'sessionToken', 'clientSecret']);
+
+function secretKeyOf(key: string): string | undefined {
+  const target = key.endsWith('File') ? key.slice(0, -'File'.length) : undefined;
+  return target && SECRET_KEYS.has(target) ? target : undefined;
+}
+
 function resolveSecretFiles(node: unknown, path: string[], baseDir: string, source: string): void {
   if (typeof node !== 'object' || node === null) return;
   const record = node as Record<string, unknown>;
   for (const [key, value] of Object.entries(record)) {
-    if (key.endsWith('File') && key !== 'credentialsFile' && typeof value === 'string') {
-      const target = key.slice(0, -'File'.length);
+    const target = secretKeyOf(key);
+    if (target && typeof value === 'string') {
       try {
         record[target] = readFileSync(resolve(baseDir, value), 'utf8').replace(/\r?\n$/, '');
       } catch (err) {
