@@ -34,15 +34,6 @@ export function parseDigest(value: string): ParsedDigest {
   return { algorithm, hex };
 }
 
-export function isValidDigest(value: string): boolean {
-  try {
-    parseDigest(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function digestOf(bytes: Uint8Array, algorithm = 'sha256'): string {
   return `${algorithm}:${createHash(ALGORITHMS[algorithm]?.node ?? algorithm).update(bytes).digest('hex')}`;
 }
@@ -103,30 +94,5 @@ export class DigestVerifier extends Transform {
       return;
     }
     callback(null, this.held);
-  }
-}
-
-/** Hashes a stream without altering it; `digest()` is valid once the stream ended. */
-export class DigestCalculator extends Transform {
-  private readonly hash: Hash;
-  private bytes = 0;
-
-  constructor(private readonly algorithm = 'sha256') {
-    super();
-    this.hash = createHash(algorithm);
-  }
-
-  get bytesSeen(): number {
-    return this.bytes;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  digest(): string {
-    return `${this.algorithm}:${this.hash.copy().digest('hex')}`;
   }
 }
