@@ -20,10 +20,13 @@ export class CatalogHandler {
   async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new OciError('UNSUPPORTED', `${req.method} is not supported on the catalog`);
     const page = pageRequest(req.query as Record<string, string | undefined>);
+    // Every backend is asked at once, once, however many routes share it.
     const listings = new Map<string, Promise<string[]>>();
-    const names = new Set<string>();
     for (const rule of this.routes.all) {
       if (!listings.has(rule.backend)) listings.set(rule.backend, this.listAll(rule.backend));
+    }
+    const names = new Set<string>();
+    for (const rule of this.routes.all) {
       for (const upstreamName of await listings.get(rule.backend)!) {
         const name = this.routes.publicName(rule, upstreamName);
         if (name) names.add(name);
