@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   UNSUPPORTED: { status: 405, message: 'the operation is unsupported' },
   TOOMANYREQUESTS: { status: 429, message: 'too many requests' },
   // Not in the spec's table but used by distribution and every client understands them.
+  TAG_INVALID: { status: 400, message: 'manifest tag is invalid' },
   RANGE_INVALID: { status: 416, message: 'invalid content range' },
   MANIFEST_TOO_LARGE: { status: 413, message: 'manifest exceeds the size limit' },
   UNAVAILABLE: { status: 503, message: 'upstream registry unavailable' },

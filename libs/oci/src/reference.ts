@@ -1,19 +1,37 @@
 import { looksLikeDigest, parseDigest } from './digest';
-import { OciError } from './errors';
+import { isOciError, OciError } from './errors';
 import { isValidTag } from './names';
 
 export type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: string };
 
-/** A manifest reference: a tag, or a digest Gantry can verify. */
+/** A manifest reference to push under: a valid tag (else TAG_INVALID), or a digest Gantry can verify (else DIGEST_INVALID). */
 export function parseReference(value: string): Reference {
   if (value.includes(':') || looksLikeDigest(value)) {
     parseDigest(value);
     return { kind: 'digest', digest: value };
   }
   if (!isValidTag(value)) {
-    throw new OciError('MANIFEST_INVALID', `invalid tag: ${value.slice(0, 200)}`, { status: 400 });
+    throw new OciError('TAG_INVALID', `invalid tag: ${value.slice(0, 200)}`, { detail: { tag: value.slice(0, 200) } });
   }
   return { kind: 'tag', tag: value };
+}
+
+/**
+ * A manifest reference to read or delete. One that cannot be valid names no manifest, so it is
+ * MANIFEST_UNKNOWN (404), as in distribution and the OCI conformance suite, not a client error.
+ */
+export function parseLookupReference(value: string): Reference {
+  try {
+    return parseReference(value);
+  } catch (err) {
+    if (isOciError(err)) throw manifestUnknownReference(value);
+    throw err;
+  }
+}
+
+export function manifestUnknownReference(value: string): OciError {
+  const shown = value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  return new OciError('MANIFEST_UNKNOWN', `manifest unknown: ${shown}`, { detail: { reference: shown } });
 }
 
 export function isDigestReference(value: string): boolean {

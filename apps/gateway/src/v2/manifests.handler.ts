@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { digestOf, MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, OciError, parseManifest, parseReference } from '#oci';
+import { digestOf, MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, OciError, parseLookupReference, parseManifest, parseReference } from '#oci';
 import { readCappedBody } from '../http/request-body';
 import { sendEmpty } from '../http/responses';
 import { RepositoryResolver } from './repository-resolver';
@@ -12,9 +12,9 @@ export class ManifestsHandler {
 
   async handle(req: FastifyRequest, reply: FastifyReply, name: string, reference: string): Promise<void> {
     const repo = this.resolver.resolve(name);
-    const ref = parseReference(reference);
     switch (req.method) {
       case 'GET': {
+        const ref = parseLookupReference(reference);
         const manifest = await repo.registry.getManifest(repo.upstreamName, reference, acceptList(req));
         if (ref.kind === 'digest' && manifest.digest !== ref.digest) {
           throw new OciError('MANIFEST_UNKNOWN', `backend returned ${manifest.digest} for ${ref.digest}`);
@@ -32,6 +32,7 @@ export class ManifestsHandler {
         return;
       }
       case 'HEAD': {
+        parseLookupReference(reference);
         const meta = await repo.registry.statManifest(repo.upstreamName, reference, acceptList(req));
         reply
           .code(200)
@@ -46,6 +47,7 @@ export class ManifestsHandler {
         return;
       }
       case 'PUT': {
+        const ref = parseReference(reference);
         const bytes = await readCappedBody(req.raw, MAX_MANIFEST_BYTES);
         const parsed = parseManifest(bytes, req.headers['content-type']);
         const digest = digestOf(bytes, ref.kind === 'digest' ? ref.digest.split(':')[0] : 'sha256');
@@ -67,6 +69,7 @@ export class ManifestsHandler {
         return;
       }
       case 'DELETE':
+        parseLookupReference(reference);
         await repo.registry.deleteManifest(repo.upstreamName, reference);
         sendEmpty(reply, 202);
         return;

@@ -26,7 +26,10 @@ export interface ManifestStore {
   /** `reference` is a tag or a digest; `accept` is the client's Accept list, passed upstream. */
   getManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestContent>;
   statManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestMeta>;
-  /** `reference` is a tag or the manifest's own digest. `subject` is the parsed subject, if any. */
+  /**
+   * `reference` is a tag or the manifest's own digest. Every backend validates the bytes itself
+   * (`parseManifest`) and takes the subject from them; `subject` is the caller's parse, a hint only.
+   */
   putManifest(repo: string, reference: string, manifest: ManifestContent, subject?: Descriptor): Promise<PutManifestResult>;
   /** Deletes a manifest by digest, or untags when `reference` is a tag. */
   deleteManifest(repo: string, reference: string): Promise<void>;

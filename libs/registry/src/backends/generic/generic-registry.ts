@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import {
   assertValidName, compareNames, filterReferrers, isDigestReference, isOciError, MANIFEST_MEDIA_TYPES, MediaType, OciError,
-  paginateSorted, parseDigest, parseManifest, parseReference, referrerDescriptor, type Descriptor, type Page, type PageRequest,
+  paginateSorted, parseDigest, parseLookupReference, parseManifest, parseReference, referencesOf, referrerDescriptor, type Descriptor,
+  type Page, type PageRequest,
 } from '#oci';
 import type {
   BackendStatus, BlobBody, BlobMeta, ByteRange, ChunkInput, ManifestContent, ManifestMeta, PutManifestResult, Registry, UploadHandle,
@@ -117,7 +118,7 @@ export class GenericRegistry implements Registry {
 
   async getManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestContent> {
     const name = this.upstreamName(repo);
-    parseReference(reference);
+    parseLookupReference(reference);
     const reply = await this.requestManifest('GET', name, reference, accept);
     const content: ManifestContent = await readManifest(reply, reference, this.name);
     const upstreamHeaders = this.upstreamHeadersOf(reply);
@@ -126,7 +127,7 @@ export class GenericRegistry implements Registry {
 
   async statManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestMeta> {
     const name = this.upstreamName(repo);
-    parseReference(reference);
+    parseLookupReference(reference);
     const reply = await this.requestManifest('HEAD', name, reference, accept);
     await discard(reply.body);
     const claimed = header(reply.headers, 'docker-content-digest')?.trim();
@@ -143,26 +144,46 @@ export class GenericRegistry implements Registry {
     return { mediaType: contentType, digest, size, ...(upstreamHeaders ? { upstreamHeaders } : {}) };
   }
 
-  async putManifest(repo: string, reference: string, manifest: ManifestContent, subject?: Descriptor): Promise<PutManifestResult> {
+  /**
+   * The manifest is validated here too (the caller's parse is not trusted): nothing a registry
+   * would refuse goes upstream. Once the upstream has stored it the push has succeeded, whatever
+   * happens to the bookkeeping of its referrers afterwards.
+   */
+  async putManifest(repo: string, reference: string, manifest: ManifestContent, _subject?: Descriptor): Promise<PutManifestResult> {
     const name = this.upstreamName(repo);
     parseReference(reference);
+    const parsed = parseManifest(manifest.bytes, manifest.mediaType);
+    const referrer = parsed.subject && referrerDescriptor(parsed, manifest.bytes.length, manifest.digest);
     const reply = await this.storeManifest(name, reference, manifest.bytes, manifest.mediaType);
     const result: PutManifestResult = { digest: manifest.digest };
-    if (!subject) return result;
-    if (await this.referrers.supported(name, subject.digest)) {
-      const upstreamSubject = header(reply.headers, 'oci-subject');
-      if (upstreamSubject) result.subject = upstreamSubject;
-      return result;
+    if (!parsed.subject || !referrer) return result;
+    const subject = await this.indexReferrer(name, parsed.subject.digest, referrer, reply);
+    return subject ? { ...result, subject } : result;
+  }
+
+  /**
+   * Lists a stored referrer under its subject: the upstream's referrers API does it itself, else
+   * Gantry updates the tag-schema index. Answers the OCI-Subject value, or undefined when the
+   * index could not be updated; the client then maintains the tag schema itself, as the spec
+   * asks of clients that get no OCI-Subject.
+   */
+  private async indexReferrer(name: string, subject: string, referrer: Descriptor, stored: UpstreamReply): Promise<string | undefined> {
+    try {
+      if (await this.referrers.supported(name, subject)) return header(stored.headers, 'oci-subject');
+      await this.tagSchema.add(name, subject, referrer);
+      return subject;
+    } catch (err) {
+      this.logger.warn(
+        { repository: name, subject, referrer: referrer.digest, err: isOciError(err) ? err.message : String(err) },
+        'manifest stored, but its referrers index could not be updated',
+      );
+      return undefined;
     }
-    const annotations = this.annotationsOf(manifest);
-    await this.tagSchema.add(name, subject.digest, referrerDescriptor(manifest.bytes, manifest.mediaType, manifest.digest, annotations));
-    result.subject = subject.digest;
-    return result;
   }
 
   async deleteManifest(repo: string, reference: string): Promise<void> {
     const name = this.upstreamName(repo);
-    parseReference(reference);
+    parseLookupReference(reference);
     // Only a manifest that is about to disappear can tell us which tag-schema index lists it.
     const subject = isDigestReference(reference) ? await this.subjectKeptInTagSchema(name, reference) : undefined;
     let reply: UpstreamReply;
@@ -178,7 +199,11 @@ export class GenericRegistry implements Registry {
       throw err;
     }
     await discard(reply.body);
-    if (subject) await this.tagSchema.remove(name, subject, reference);
+    if (!subject) return;
+    // The manifest is gone upstream: a stale index entry is logged, never a failed delete.
+    await this.tagSchema.remove(name, subject, reference).catch((err: unknown) =>
+      this.logger.warn({ repository: name, subject, err: isOciError(err) ? err.message : String(err) }, 'manifest deleted, but its referrers index could not be updated'),
+    );
   }
 
   protected async requestManifest(method: 'GET' | 'HEAD', name: string, reference: string, accept: readonly string[]): Promise<UpstreamReply> {
@@ -215,21 +240,9 @@ export class GenericRegistry implements Registry {
       if (isOciError(err) && (err.code === 'MANIFEST_UNKNOWN' || err.code === 'NAME_UNKNOWN')) return undefined; // the DELETE reports it
       throw err;
     }
-    let subject: string | undefined;
-    try {
-      subject = parseManifest(manifest.bytes, manifest.mediaType).subject?.digest;
-    } catch {
-      return undefined;
-    }
-    return subject && !(await this.referrers.supported(name, subject)) ? subject : undefined;
-  }
-
-  private annotationsOf(manifest: ManifestContent): Record<string, string> | undefined {
-    try {
-      return parseManifest(manifest.bytes, manifest.mediaType).annotations;
-    } catch {
-      return undefined;
-    }
+    const subject = referencesOf(manifest.bytes)?.subject;
+    if (!subject || !isVerifiableDigest(subject)) return undefined;
+    return (await this.referrers.supported(name, subject)) ? undefined : subject;
   }
 
   // ---- blobs -------------------------------------------------------------------------------
@@ -339,5 +352,14 @@ export class GenericRegistry implements Registry {
 
   async close(): Promise<void> {
     await this.client.close();
+  }
+}
+
+function isVerifiableDigest(value: string): boolean {
+  try {
+    parseDigest(value);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { type Descriptor, filterReferrers, MediaType, OciError, parseManifest, readBounded } from '#oci';
-import { header} from './body';
+import { type Descriptor, filterReferrers, MediaType, OciError, readBounded, referrersFromIndex } from '#oci';
+import { header } from './body';
 import type { UpstreamClient } from './upstream-client';
 
 /** `probe` until the upstream has answered once; then `api` or `tag-schema` for good. */
@@ -45,9 +45,11 @@ export class NativeReferrers {
     }
     let manifests: Descriptor[];
     try {
-      const parsed = parseManifest(bytes, undefined);
-      if (!parsed.isIndex) throw new Error('not an index');
-      manifests = parsed.manifests;
+      const entries = referrersFromIndex(bytes);
+      manifests = entries.manifests;
+      if (entries.skipped.length > 0) {
+        this.logger.warn({ repository: name, subject: digest, skipped: entries.skipped.length, reasons: entries.skipped.slice(0, 3) }, 'referrers index entries skipped');
+      }
     } catch {
       if (this.current === 'api') throw new OciError('UNAVAILABLE', `backend ${this.client.backend} sent an invalid referrers index`, { status: 502 });
       this.learn('tag-schema');

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isOciError, MediaType, parseManifest, referrersIndex, referrersTagFor, type Descriptor } from '#oci';
+import { isOciError, MediaType, referrersFromIndex, referrersIndex, referrersTagFor, type Descriptor } from '#oci';
 
 /** Reads and writes manifests by tag, in the upstream's own namespace. */
 export interface TagManifestIo {
@@ -56,9 +56,14 @@ export class ReferrersTagSchema {
     await run;
   }
 
+  /** Entries that fail validation are skipped (and so dropped at the next rewrite), never served. */
   private parse(bytes: Buffer, name: string, subject: string): Descriptor[] {
     try {
-      return parseManifest(bytes, MediaType.OCI_INDEX).manifests;
+      const { manifests, skipped } = referrersFromIndex(bytes);
+      if (skipped.length > 0) {
+        this.logger.warn({ repository: name, subject, skipped: skipped.length, reasons: skipped.slice(0, 3) }, 'referrers index entries skipped');
+      }
+      return manifests;
     } catch (err) {
       // Someone else's content under the tag: treat as no referrers rather than failing pulls.
       this.logger.warn({ repository: name, subject, err: isOciError(err) ? err.message : String(err) }, 'referrers tag holds no valid index');

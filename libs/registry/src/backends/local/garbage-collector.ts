@@ -12,7 +12,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { DigestVerifier, parseManifest } from '#oci';
+import { DigestVerifier, referencesOf } from '#oci';
 import { discard } from './blob-store';
 import { findRepositories } from './catalog';
 import { listDir, readIfExists, removeFile, statIfExists } from './fs-util';
@@ -132,31 +132,19 @@ async function markRepository(
     }
     const bytes = await readIfExists(layout.blobData(hex));
     if (!bytes) continue;
-    let parsed;
-    try {
-      parsed = parseManifest(bytes, storedMediaType(await readIfExists(layout.revisionFile(repo, hex))));
-    } catch {
-      continue; // unreadable manifest: keep it, but it can keep nothing else
-    }
-    for (const blob of parsed.blobs) {
-      const blobHex = trySha256Hex(blob.digest);
+    // Read leniently: a manifest stored before today's validation still keeps what it references.
+    const references = referencesOf(bytes);
+    if (!references) continue; // unreadable manifest: keep it, but it can keep nothing else
+    for (const digest of references.blobs) {
+      const blobHex = trySha256Hex(digest);
       if (blobHex) markedBlobs.add(blobHex);
     }
-    for (const child of parsed.manifests) {
-      const childHex = trySha256Hex(child.digest);
+    for (const digest of references.manifests) {
+      const childHex = trySha256Hex(digest);
       if (childHex) queue.push(childHex);
     }
   }
   return kept;
-}
-
-function storedMediaType(raw: Buffer | undefined): string | undefined {
-  try {
-    const value = raw && (JSON.parse(raw.toString('utf8')) as { mediaType?: unknown }).mediaType;
-    return typeof value === 'string' ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function allBlobs(layout: StoreLayout): Promise<string[]> {

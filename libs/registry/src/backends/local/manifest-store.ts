@@ -9,15 +9,19 @@ import {
   type Descriptor,
   type ParsedManifest,
 } from '#oci';
+import type { Stats } from 'node:fs';
 import type { ManifestContent, PutManifestResult } from '../../port';
 import type { BlobLinks } from './blob-links';
 import type { BlobStore } from './blob-store';
 import { listDir, readIfExists, removeFile, statIfExists, writeFileAtomic } from './fs-util';
-import { parseLocalReference, trySha256Hex, type StoreLayout } from './paths';
+import { mapConcurrently } from './map-concurrently';
+import { parseLocalLookup, parseLocalReference, trySha256Hex, type StoreLayout } from './paths';
 import type { ReferrerRecords } from './referrers';
 
 /** Layers clients never push (Windows base layers): distribution does not require them either. */
 const NON_DISTRIBUTABLE = /(foreign|nondistributable)/;
+/** Filesystem checks in flight for one push: enough to hide latency, few enough to leave room for other requests. */
+export const REFERENCE_CHECK_CONCURRENCY = 16;
 
 /**
  * Manifests are blobs (bytes exactly as received) plus, per repository, a revision file that
@@ -35,7 +39,7 @@ export class LocalManifestStore {
 
   /** The hex of the manifest `reference` names in `repo`; MANIFEST_UNKNOWN when none. */
   async resolve(repo: string, reference: string): Promise<string> {
-    const ref = parseLocalReference(reference);
+    const ref = parseLocalLookup(reference);
     if (ref.kind === 'digest') return ref.hex;
     const raw = await readIfExists(this.layout.tagFile(repo, ref.tag));
     const hex = raw && trySha256Hex(raw.toString('utf8').trim());
@@ -77,21 +81,19 @@ export class LocalManifestStore {
     if (parsed.subject && !subjectHex) {
       throw new OciError('MANIFEST_INVALID', 'the local store supports sha256 subject digests only');
     }
+    const referrer = parsed.subject && referrerDescriptor(parsed, bytes.length, digest);
     await this.checkReferences(repo, parsed);
 
     await this.blobs.ingestBytes(hex, bytes);
     await writeFileAtomic(this.layout, this.layout.revisionFile(repo, hex), JSON.stringify({ mediaType: parsed.mediaType }));
-    if (parsed.subject && subjectHex) {
-      const descriptor = referrerDescriptor(bytes, parsed.mediaType, digest, parsed.annotations);
-      await this.referrers.record(repo, subjectHex, hex, descriptor);
-    }
+    if (referrer && subjectHex) await this.referrers.record(repo, subjectHex, hex, referrer);
     if (tagFile) await writeFileAtomic(this.layout, tagFile, digest);
     return parsed.subject ? { digest, subject: parsed.subject.digest } : { digest };
   }
 
   /** By digest: tags pointing at it, its referrer record, then the revision. By tag: the tag. */
   async delete(repo: string, reference: string): Promise<void> {
-    const ref = parseLocalReference(reference);
+    const ref = parseLocalLookup(reference);
     if (ref.kind === 'tag') {
       if (!(await removeFile(this.layout.tagFile(repo, ref.tag)))) {
         throw new OciError('MANIFEST_UNKNOWN', `unknown tag: ${ref.tag}`, { detail: { tag: ref.tag } });
@@ -113,23 +115,34 @@ export class LocalManifestStore {
     return entries.filter(isValidTag).sort(compareNames);
   }
 
-  /** Blobs must be linked in this repository and child manifests stored in it, sizes matching. */
+  /**
+   * Blobs must be linked in this repository and child manifests stored in it, sizes matching.
+   * Each distinct digest is looked up once, a bounded number at a time: a manifest may list the
+   * same layer thousands of times. The first problem in manifest order is the one reported.
+   */
   private async checkReferences(repo: string, parsed: ParsedManifest): Promise<void> {
-    for (const blob of parsed.blobs) {
-      if (NON_DISTRIBUTABLE.test(blob.mediaType)) continue;
-      const hex = trySha256Hex(blob.digest);
-      const st = hex ? await this.links.resolve(repo, hex) : undefined;
-      if (!hex || !st) throw blobUnknown(blob);
-      checkSize(blob, st.size);
-      await this.blobs.touch(hex, st);
+    const blobs = parsed.blobs.filter((b) => !NON_DISTRIBUTABLE.test(b.mediaType));
+    const blobStats = await this.lookUp(blobs, (hex) => this.links.resolve(repo, hex));
+    const childStats = await this.lookUp(parsed.manifests, async (hex) => ((await this.hasRevision(repo, hex)) ? this.blobs.stat(hex) : undefined));
+    for (const [descriptors, stats] of [[blobs, blobStats], [parsed.manifests, childStats]] as const) {
+      for (const d of descriptors) {
+        const st = stats.get(d.digest);
+        if (!st) throw blobUnknown(d);
+        checkSize(d, st.size);
+      }
     }
-    for (const child of parsed.manifests) {
-      const hex = trySha256Hex(child.digest);
-      const st = hex && (await this.hasRevision(repo, hex)) ? await this.blobs.stat(hex) : undefined;
-      if (!hex || !st) throw blobUnknown(child);
-      checkSize(child, st.size);
-      await this.blobs.touch(hex, st);
-    }
+    const found = [...blobStats, ...childStats].flatMap(([digest, st]) => (st ? [[trySha256Hex(digest)!, st] as const] : []));
+    await mapConcurrently(found, REFERENCE_CHECK_CONCURRENCY, ([hex, st]) => this.blobs.touch(hex, st));
+  }
+
+  /** The stats of each distinct digest among `descriptors` (undefined: absent, or not sha256). */
+  private async lookUp(descriptors: readonly Descriptor[], stat: (hex: string) => Promise<Stats | undefined>): Promise<Map<string, Stats | undefined>> {
+    const digests = [...new Set(descriptors.map((d) => d.digest))];
+    const stats = await mapConcurrently(digests, REFERENCE_CHECK_CONCURRENCY, async (digest) => {
+      const hex = trySha256Hex(digest);
+      return hex ? stat(hex) : undefined;
+    });
+    return new Map(digests.map((digest, i) => [digest, stats[i]]));
   }
 }
 

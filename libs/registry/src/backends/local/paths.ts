@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { OciError, assertValidName, isValidTag, parseDigest, parseReference } from '#oci';
+import { OciError, assertValidName, isValidTag, manifestUnknownReference, parseDigest, parseLookupReference, parseReference } from '#oci';
 
 /**
  * The on-disk layout of the local store, in one place:
@@ -82,7 +82,7 @@ export class StoreLayout {
   }
 
   tagFile(repo: string, tag: string): string {
-    if (!isValidTag(tag)) throw new OciError('MANIFEST_INVALID', `invalid tag: ${tag.slice(0, 200)}`, { status: 400 });
+    if (!isValidTag(tag)) throw new OciError('TAG_INVALID', `invalid tag: ${tag.slice(0, 200)}`);
     return this.inside(path.join(this.tagsDir(repo), tag));
   }
 
@@ -145,7 +145,17 @@ export function trySha256Hex(digest: string): string | undefined {
 
 export type LocalReference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: string; hex: string };
 
+/** A reference to push under: TAG_INVALID or DIGEST_INVALID (400) when it is not one. */
 export function parseLocalReference(reference: string): LocalReference {
   const ref = parseReference(reference);
   return ref.kind === 'tag' ? ref : { kind: 'digest', digest: ref.digest, hex: sha256Hex(ref.digest) };
+}
+
+/** A reference to read or delete: one this store can never hold (not sha256 included) is MANIFEST_UNKNOWN. */
+export function parseLocalLookup(reference: string): LocalReference {
+  const ref = parseLookupReference(reference);
+  if (ref.kind === 'tag') return ref;
+  const hex = trySha256Hex(ref.digest);
+  if (!hex) throw manifestUnknownReference(reference);
+  return { kind: 'digest', digest: ref.digest, hex };
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { compareNames, type Descriptor } from '#oci';
+import { compareNames, parseReferrerEntry, type Descriptor } from '#oci';
 import { listDir, readIfExists, removeFile, writeFileAtomic } from './fs-util';
 import { SHA256_HEX, type StoreLayout } from './paths';
 
@@ -46,12 +46,11 @@ export class ReferrerRecords {
   }
 }
 
-/** A record is trusted only if it is a descriptor of the referrer its file name says. */
+/** A record is trusted only if it is a valid referrers entry for the referrer its file name says. */
 function parseDescriptor(raw: Buffer, hex: string): Descriptor | undefined {
   try {
-    const d = JSON.parse(raw.toString('utf8')) as Partial<Descriptor>;
-    const ok = typeof d.mediaType === 'string' && d.digest === `sha256:${hex}` && typeof d.size === 'number';
-    return ok ? (d as Descriptor) : undefined;
+    const d = parseReferrerEntry(JSON.parse(raw.toString('utf8')));
+    return d.digest === `sha256:${hex}` ? d : undefined;
   } catch {
     return undefined;
   }
