@@ -23,6 +23,20 @@ function capture(): { logger: Logger; lines: string[] } {
   return { logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }), lines };
 }
 
+/** A one-layer image pushed through `registry` under `tag`; returns the manifest's bytes. */
+async function pushImage(registry: Registry, repo: string, tag: string): Promise<Buffer> {
+  const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+  const layer = randomBytes(1024);
+  for (const b of [config, layer]) await registry.putBlob(repo, sha(b), Readable.from([b]), b.length);
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: MediaType.OCI_MANIFEST,
+    config: { mediaType: MediaType.OCI_CONFIG, digest: sha(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length }],
+  }));
+  await registry.putManifest(repo, tag, { bytes: manifest, mediaType: MediaType.OCI_MANIFEST, digest: sha(manifest) });
+  return manifest;
+}
+
 describe('Docker Hub backend against a token-auth distribution', () => {
   let upstream: Distribution;
   let hub: Registry;
@@ -37,6 +51,7 @@ describe('Docker Hub backend against a token-auth distribution', () => {
       name: 'plain', type: 'registry', url: upstream.url, blobMode: 'proxy', credentials: new StaticCredentials({ username: 'ci', password: 'dckr_pat_123' }),
       allowedRealmHosts: [tokenHost], timeouts: { connectMs: 2000, readMs: 10000 }, retries: 1, logger: pino({ level: 'silent' }),
     });
+    await pushImage(hub, 'alpine', '3.20'); // what the tests after the first read; each pushes what it changes
   });
   after(async () => {
     await hub?.close();
@@ -45,23 +60,14 @@ describe('Docker Hub backend against a token-auth distribution', () => {
   });
 
   test('a one-segment name is library/<name> upstream', async () => {
-    const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
-    const layer = randomBytes(1024);
-    for (const b of [config, layer]) await hub.putBlob('alpine', sha(b), Readable.from([b]), b.length);
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2, mediaType: MediaType.OCI_MANIFEST,
-      config: { mediaType: MediaType.OCI_CONFIG, digest: sha(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length }],
-    }));
-    await hub.putManifest('alpine', '3.20', { bytes: manifest, mediaType: MediaType.OCI_MANIFEST, digest: sha(manifest) });
-
-    assert.deepEqual((await plain.listTags('library/alpine', {})).items, ['3.20']);
-    assert.deepEqual((await hub.getManifest('alpine', '3.20', [])).bytes, manifest);
-    assert.deepEqual((await hub.getManifest('library/alpine', '3.20', [])).bytes, manifest);
-    assert.deepEqual((await hub.listTags('alpine', {})).items, ['3.20']);
+    const manifest = await pushImage(hub, 'busybox', '1.36');
+    assert.deepEqual((await plain.listTags('library/busybox', {})).items, ['1.36']);
+    assert.deepEqual((await hub.getManifest('busybox', '1.36', [])).bytes, manifest);
+    assert.deepEqual((await hub.getManifest('library/busybox', '1.36', [])).bytes, manifest);
+    assert.deepEqual((await hub.listTags('busybox', {})).items, ['1.36']);
     const scopes = upstream.tokenServer!.requests.flatMap((r) => new URL(r.path, 'http://x').searchParams.getAll('scope'));
-    assert.ok(scopes.includes('repository:library/alpine:pull'), scopes.join(' '));
-    assert.ok(!scopes.some((s) => s.startsWith('repository:alpine:')), 'never the bare name');
+    assert.ok(scopes.includes('repository:library/busybox:pull'), scopes.join(' '));
+    assert.ok(!scopes.some((s) => s.startsWith('repository:busybox:') || s.startsWith('repository:alpine:')), 'never the bare name');
   });
 
   test('no catalog, and referrers through the tag schema without a probe', async () => {
@@ -85,6 +91,7 @@ describe('Docker Hub backend against a token-auth distribution', () => {
   });
 
   test('status shows the type and the credential state, never the PAT', async () => {
+    await hub.statManifest('alpine', '3.20', []);
     const status = await hub.status();
     assert.equal(status.type, 'dockerhub');
     assert.equal(status.name, 'hub');

@@ -7,6 +7,7 @@ import { MediaType, OciError } from '#oci';
 import { GenericRegistry, StaticCredentials, type BasicCredentials } from '../../libs/registry/src/backends/generic';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { rejectsWith } from '../support/oci-assert';
+import { TestClock } from '../support/test-clock';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -15,12 +16,12 @@ function capture(): { logger: Logger; lines: string[] } {
   return { logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }), lines };
 }
 
-function backend(upstream: Distribution, logger: Logger, credentials?: BasicCredentials): GenericRegistry {
+function backend(upstream: Distribution, logger: Logger, credentials?: BasicCredentials, clock?: TestClock): GenericRegistry {
   return new GenericRegistry({
     name: 'corp', type: 'registry', url: upstream.url, blobMode: 'proxy',
     credentials: credentials ? new StaticCredentials(credentials) : undefined,
     allowedRealmHosts: upstream.tokenServer ? [new URL(upstream.tokenServer.url).host] : undefined,
-    timeouts: { connectMs: 2000, readMs: 10000 }, retries: 2, logger,
+    timeouts: { connectMs: 2000, readMs: 10000 }, retries: 2, logger, clock: clock?.now,
   });
 }
 
@@ -174,7 +175,8 @@ describe('token expiry', () => {
   after(async () => upstream?.stop());
 
   test('a token is renewed before it expires', async () => {
-    const registry = backend(upstream, pino({ level: 'silent' }), { username: 'ci', password: 'pw' });
+    const clock = new TestClock();
+    const registry = backend(upstream, pino({ level: 'silent' }), { username: 'ci', password: 'pw' }, clock);
     try {
       await pushSmallImage(registry, 'team/app');
       const count = (): number =>
@@ -182,7 +184,7 @@ describe('token expiry', () => {
       await registry.getManifest('team/app', 'v1', []);
       await registry.getManifest('team/app', 'v1', []);
       assert.equal(count(), 1);
-      await new Promise((r) => setTimeout(r, 1800));
+      clock.advance(1800); // past 80% of the token's 2 s: renewed early, as it should be
       await registry.getManifest('team/app', 'v1', []);
       assert.equal(count(), 2);
     } finally {

@@ -7,12 +7,12 @@ import type { Registry } from '../../libs/registry/src/port';
 import { createAcrRegistry, type AcrDeps } from '../../libs/registry/src/backends/acr';
 import { buildMultiArchImage, type BuiltImage } from '../support/oci-image';
 import { tempDir } from '../support/temp';
+import { TestClock } from '../support/test-clock';
 import { startAcrCloud, type AcrCloud } from '../support/clouds/acr-cloud';
 import { acrConfig } from '../support/clouds/backend-configs';
 import { captureLogger } from '../support/clouds/captured-logger';
 import { pullBlob, pullImage, pushImage } from '../support/clouds/port-client';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const SP = { tenantId: 'f00dcafe-0000-4000-8000-000000000001', clientId: 'gantry-sp', clientSecret: 'sp-client-secret-5e1f' };
 
 const allAadTokens: string[] = [];
@@ -51,6 +51,10 @@ describe('acr backend against an ACR stand-in', () => {
   before(async () => {
     cloud = await startAcrCloud();
     image = buildMultiArchImage(dir.path, { layerBytes: 4096 });
+    // What the tests read: team/app and base/os (each test pushes what it changes).
+    const setup = backend({ credentials: SP }, { credential: aadCredential(cloud) }, 'acr-setup');
+    await pushImage(setup, 'team/app', image);
+    await pushImage(setup, 'base/os', image);
   });
   after(async () => {
     for (const r of opened) await r.close();
@@ -61,12 +65,13 @@ describe('acr backend against an ACR stand-in', () => {
   it('pushes and pulls with an AAD identity: one /oauth2/exchange, access tokens from /oauth2/token', async () => {
     const credential = aadCredential(cloud);
     const registry = backend({ credentials: SP }, { credential });
+    const [exchanges, tokens] = [cloud.tokens.calls.exchange, cloud.tokens.calls.token];
     await pushImage(registry, 'team/app', image);
     assert.equal(await pullImage(registry, 'team/app', image.tag), image.index.digest);
-    assert.equal(cloud.tokens.calls.exchange, 1, 'the refresh token is cached by its exp');
-    assert.deepEqual(cloud.tokens.exchanges[0], { grant_type: 'access_token', service: cloud.service, tenant: SP.tenantId });
+    assert.equal(cloud.tokens.calls.exchange - exchanges, 1, 'the refresh token is cached by its exp');
+    assert.deepEqual(cloud.tokens.exchanges.at(-1), { grant_type: 'access_token', service: cloud.service, tenant: SP.tenantId });
     assert.ok(credential.scopes.every((s) => s === 'https://containerregistry.azure.net/.default'));
-    assert.ok(cloud.tokens.calls.token <= 4, `access tokens are cached per scope set (${cloud.tokens.calls.token} fetched)`);
+    assert.ok(cloud.tokens.calls.token - tokens <= 4, `access tokens are cached per scope set (${cloud.tokens.calls.token - tokens} fetched)`);
     assert.ok(cloud.storage.requests.length > 0, 'blobs came from presigned storage');
     assert.equal(cloud.storage.authorizationSeen, false, 'storage never saw an Authorization header');
     const status = await registry.status();
@@ -75,7 +80,6 @@ describe('acr backend against an ACR stand-in', () => {
   });
 
   it('lists the catalog through @azure/container-registry (its own AAD exchange, over TLS)', async () => {
-    await pushImage(backend({ credentials: SP }, { credential: aadCredential(cloud) }), 'base/os', image);
     const registry = backend({}, { credential: aadCredential(cloud) });
     assert.deepEqual((await registry.listRepositories!({})).items, ['base/os', 'team/app']);
     assert.deepEqual(await registry.listRepositories!({ n: 1 }), { items: ['base/os'], next: 'base/os' });
@@ -110,15 +114,16 @@ describe('acr backend against an ACR stand-in', () => {
 
   it('revoked ACR tokens are re-exchanged once; a revoked AAD token gives UNAUTHORIZED naming the backend', async () => {
     const credential = aadCredential(cloud);
-    const registry = backend({}, { credential }, 'acr-revoked');
+    const clock = new TestClock();
+    const registry = backend({}, { credential, clock: clock.now }, 'acr-revoked');
     await pullBlob(registry, 'team/app', image.blobs[0]!.digest);
-    await sleep(1100); // older than the "just fetched" window, so a refusal triggers a refetch
+    clock.advance(1100); // older than the "just fetched" window, so a refusal triggers a refetch
     const exchanges = cloud.tokens.calls.exchange;
     cloud.tokens.revokeIssued();
     await pullBlob(registry, 'team/app', image.blobs[1]!.digest);
     assert.equal(cloud.tokens.calls.exchange - exchanges, 1);
 
-    await sleep(1100);
+    clock.advance(1100);
     cloud.tokens.revokeIssued();
     cloud.aadTokens.delete(credential.token);
     await assert.rejects(registry.getManifest('team/app', image.tag, MANIFEST_MEDIA_TYPES), (err: unknown) =>

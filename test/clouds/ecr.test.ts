@@ -5,6 +5,7 @@ import type { Registry } from '../../libs/registry/src/port';
 import { createEcrRegistry } from '../../libs/registry/src/backends/ecr';
 import { buildMultiArchImage, type BuiltImage } from '../support/oci-image';
 import { tempDir } from '../support/temp';
+import { TestClock } from '../support/test-clock';
 import { ecrConfig } from '../support/clouds/backend-configs';
 import { captureLogger } from '../support/clouds/captured-logger';
 import { startEcrCloud, type EcrCloud } from '../support/clouds/ecr-cloud';
@@ -12,7 +13,6 @@ import { pullBlob, pullImage, pushImage } from '../support/clouds/port-client';
 
 /** Token lifetime while a test waits for expiry; other tests get AWS's 12 hours. */
 const SHORT_TTL_MS = 1000;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('ecr backend against an ECR stand-in', () => {
   let cloud: EcrCloud;
@@ -20,8 +20,8 @@ describe('ecr backend against an ECR stand-in', () => {
   const dir = tempDir('ecr-image');
   const log = captureLogger();
   const opened: Registry[] = [];
-  const backend = (overrides: Record<string, unknown> = {}, name = 'ecr-test'): Registry => {
-    const registry = createEcrRegistry(name, ecrConfig(cloud, overrides), log.logger);
+  const backend = (overrides: Record<string, unknown> = {}, name = 'ecr-test', clock?: TestClock): Registry => {
+    const registry = createEcrRegistry(name, ecrConfig(cloud, overrides), log.logger, { clock: clock?.now });
     opened.push(registry);
     return registry;
   };
@@ -29,6 +29,8 @@ describe('ecr backend against an ECR stand-in', () => {
   before(async () => {
     cloud = await startEcrCloud({ pageSize: 2 });
     image = buildMultiArchImage(dir.path, { layerBytes: 4096 });
+    // What the tests read: team/app (each test pushes what it changes).
+    await pushImage(backend({}, 'ecr-setup'), 'team/app', image);
   });
   after(async () => {
     for (const r of opened) await r.close();
@@ -38,13 +40,15 @@ describe('ecr backend against an ECR stand-in', () => {
 
   it('creates a missing repository on the first push, once, and pulls the image back', async () => {
     const registry = backend();
-    assert.equal(cloud.controlPlane.repositories.has('team/app'), false);
-    await pushImage(registry, 'team/app', image);
-    assert.equal(cloud.controlPlane.repositories.has('team/app'), true);
-    assert.equal(cloud.controlPlane.calls.CreateRepository, 1, 'one CreateRepository for many concurrent-able pushes');
-    await pushImage(registry, 'team/app', image);
-    assert.equal(cloud.controlPlane.calls.CreateRepository, 1, 'the repository is remembered');
-    assert.equal(await pullImage(registry, 'team/app', image.tag), image.index.digest);
+    const created = (): number => cloud.controlPlane.calls.CreateRepository ?? 0;
+    const before = created();
+    assert.equal(cloud.controlPlane.repositories.has('team/new'), false);
+    await pushImage(registry, 'team/new', image);
+    assert.equal(cloud.controlPlane.repositories.has('team/new'), true);
+    assert.equal(created() - before, 1, 'one CreateRepository for many concurrent-able pushes');
+    await pushImage(registry, 'team/new', image);
+    assert.equal(created() - before, 1, 'the repository is remembered');
+    assert.equal(await pullImage(registry, 'team/new', image.tag), image.index.digest);
     assert.ok(cloud.storage.requests.length > 0, 'blobs came from presigned storage');
     assert.equal(cloud.storage.authorizationSeen, false, 'storage never saw an Authorization header');
   });
@@ -70,34 +74,29 @@ describe('ecr backend against an ECR stand-in', () => {
   });
 
   it('100 concurrent pulls while the token expires make exactly one GetAuthorizationToken call', async () => {
-    const registry = backend();
+    const clock = new TestClock();
+    const registry = backend({}, 'ecr-test', clock);
     const layer = image.blobs[1]!;
     cloud.controlPlane.tokenTtlMs = SHORT_TTL_MS;
     await pullBlob(registry, 'team/app', layer.digest);
     cloud.controlPlane.tokenTtlMs = 12 * 3600_000; // the replacement lasts, however slow the burst
-    await sleep(SHORT_TTL_MS);
+    clock.advance(SHORT_TTL_MS);
     const before = cloud.controlPlane.calls.GetAuthorizationToken ?? 0;
     await Promise.all(Array.from({ length: 100 }, () => pullBlob(registry, 'team/app', layer.digest)));
     assert.equal((cloud.controlPlane.calls.GetAuthorizationToken ?? 0) - before, 1);
   });
 
   it('a token ECR calls expired (403 denied) is refetched once and the request succeeds', async () => {
-    const registry = backend();
-    cloud.controlPlane.clockSkewMs = 60_000; // we believe the token lives a minute longer than it does
-    cloud.controlPlane.tokenTtlMs = SHORT_TTL_MS;
-    try {
-      await pullBlob(registry, 'team/app', image.blobs[0]!.digest);
-      cloud.controlPlane.clockSkewMs = 0;
-      cloud.controlPlane.tokenTtlMs = 12 * 3600_000;
-      const before = cloud.controlPlane.calls.GetAuthorizationToken ?? 0;
-      await sleep(SHORT_TTL_MS + 100);
-      const manifest = await registry.getManifest('team/app', image.tag, MANIFEST_MEDIA_TYPES);
-      assert.equal(manifest.digest, image.index.digest);
-      assert.equal((cloud.controlPlane.calls.GetAuthorizationToken ?? 0) - before, 1);
-    } finally {
-      cloud.controlPlane.clockSkewMs = 0;
-      cloud.controlPlane.tokenTtlMs = 12 * 3600_000;
-    }
+    const clock = new TestClock();
+    const registry = backend({}, 'ecr-test', clock);
+    await pullBlob(registry, 'team/app', image.blobs[0]!.digest);
+    // ECR expires the token while Gantry still believes it lives for hours (clocks disagree).
+    cloud.controlPlane.expireIssued();
+    clock.advance(1100); // older than the "just fetched" window, so the 403 triggers a refetch
+    const before = cloud.controlPlane.calls.GetAuthorizationToken ?? 0;
+    const manifest = await registry.getManifest('team/app', image.tag, MANIFEST_MEDIA_TYPES);
+    assert.equal(manifest.digest, image.index.digest);
+    assert.equal((cloud.controlPlane.calls.GetAuthorizationToken ?? 0) - before, 1);
   });
 
   it('lists the catalog through every DescribeRepositories page, sorted and paginated', async () => {
@@ -136,12 +135,13 @@ describe('ecr backend against an ECR stand-in', () => {
   it('revoked AWS credentials give UNAUTHORIZED naming the backend, and status shows the error', async () => {
     const key = { accessKeyId: 'AKIAGANTRYREVOKED01', secretAccessKey: 'revoked-secret-b41d' };
     cloud.controlPlane.addAccessKey(key.accessKeyId);
-    const registry = backend({ credentials: key }, 'ecr-revoked');
+    const clock = new TestClock();
+    const registry = backend({ credentials: key }, 'ecr-revoked', clock);
     await pullBlob(registry, 'team/app', image.blobs[0]!.digest);
     assert.equal((await registry.status()).credentials?.state, 'valid');
     assert.ok((await registry.status()).credentials?.validUntil);
     cloud.controlPlane.revokeAccessKey(key.accessKeyId);
-    await sleep(1100); // older than the "just fetched" window, so the 401 triggers a refetch
+    clock.advance(1100); // older than the "just fetched" window, so the 401 triggers a refetch
     await assert.rejects(registry.getManifest('team/app', image.tag, MANIFEST_MEDIA_TYPES), (err: unknown) =>
       isOciError(err) && err.code === 'UNAUTHORIZED' && err.status === 401 && err.message.includes('ecr-revoked'));
     const status = await registry.status();

@@ -6,12 +6,11 @@ import type { Registry } from '../../libs/registry/src/port';
 import { createGarRegistry, type GarDeps } from '../../libs/registry/src/backends/gar';
 import { buildMultiArchImage, type BuiltImage } from '../support/oci-image';
 import { tempDir } from '../support/temp';
+import { TestClock } from '../support/test-clock';
 import { garConfig } from '../support/clouds/backend-configs';
 import { captureLogger } from '../support/clouds/captured-logger';
 import { startGarCloud, type GarCloud } from '../support/clouds/gar-cloud';
 import { pullBlob, pullImage, pushImage } from '../support/clouds/port-client';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('gar backend against an Artifact Registry stand-in', () => {
   let cloud: GarCloud;
@@ -30,6 +29,9 @@ describe('gar backend against an Artifact Registry stand-in', () => {
   before(async () => {
     cloud = await startGarCloud({ pageSize: 1 });
     image = buildMultiArchImage(dir.path, { layerBytes: 4096 });
+    // What the tests read: images/team/app and mirror/base (each test pushes what it changes).
+    await pushImage(backend({ repository: 'images' }, undefined, 'gar-setup'), 'team/app', image);
+    await pushImage(backend({}, undefined, 'gar-setup'), 'mirror/base', image);
   });
   after(async () => {
     for (const r of opened) await r.close();
@@ -92,16 +94,17 @@ describe('gar backend against an Artifact Registry stand-in', () => {
   });
 
   it('a revoked access token is replaced; a revoked identity gives UNAUTHORIZED naming the backend', async () => {
-    const registry = backend({ repository: 'images' }, undefined, 'gar-revoked');
+    const clock = new TestClock();
+    const registry = backend({ repository: 'images' }, { clock: clock.now }, 'gar-revoked');
     await pullBlob(registry, 'team/app', image.blobs[0]!.digest);
-    await sleep(1100); // older than the "just fetched" window, so a refusal triggers a refetch
+    clock.advance(1100); // older than the "just fetched" window, so a refusal triggers a refetch
     cloud.controlPlane.revoke();
     cloud.registryTokens.revokeAll();
     const stsBefore = cloud.controlPlane.calls.sts ?? 0;
     await pullBlob(registry, 'team/app', image.blobs[1]!.digest);
     assert.equal((cloud.controlPlane.calls.sts ?? 0) - stsBefore, 1, 'a new access token was fetched once');
 
-    await sleep(1100);
+    clock.advance(1100);
     cloud.controlPlane.revoke(true);
     cloud.registryTokens.revokeAll();
     await assert.rejects(registry.getManifest('team/app', image.tag, MANIFEST_MEDIA_TYPES), (err: unknown) =>

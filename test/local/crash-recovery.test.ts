@@ -116,8 +116,6 @@ describe('local backend crash recovery (kill -9 and restart)', () => {
       await start(); // a fresh process has verified nothing yet
     });
 
-    // Known bug (see report): DigestVerifier passes every byte on before it checks the digest,
-    // so the client receives the whole Content-Length of corrupt bytes before the abort.
     test('is never served whole as valid, and is removed', async () => {
       const res = await readBlob(gateway!.url, `/v2/crash/corrupt/blobs/${whole.digest}`);
       await waitFor('the corrupt blob to be removed', async () => !existsSync(blobDataPath(store, whole.digest)));

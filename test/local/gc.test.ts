@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { buildMultiArchImage, type BuiltBlob, type BuiltImage } from '../support/oci-image';
 import { skopeo } from '../support/skopeo';
@@ -12,19 +12,25 @@ import { blobDataPath } from './store-files';
 
 const REPO = 'gc/app';
 
-/** `gantry gc` against a running gateway: keeps everything reachable, frees what no tag reaches. */
+/**
+ * `gantry gc` against a running gateway: keeps everything reachable, frees what no tag reaches.
+ * Each test pushes its own image into its own store.
+ */
 describe('gantry gc on the local store', () => {
-  const dir = tempDir('gc');
-  const store = join(dir.path, 'store');
-  const config = { backends: { store: { type: 'local', path: store } }, routes: [{ prefix: '', backend: 'store' }] };
-  const configFile = writeConfig(dir.path, config);
+  let dir: ReturnType<typeof tempDir>;
+  let store: string;
+  let configFile: string;
   let gateway: GatewayProcess;
   let client: V2Client;
   let image: BuiltImage;
   let referrer: BuiltBlob;
   let everything: BuiltBlob[];
 
-  before(async () => {
+  beforeEach(async () => {
+    dir = tempDir('gc');
+    store = join(dir.path, 'store');
+    const config = { backends: { store: { type: 'local', path: store } }, routes: [{ prefix: '', backend: 'store' }] };
+    configFile = writeConfig(dir.path, config);
     gateway = await startGateway(config);
     client = new V2Client(gateway.url);
     image = buildMultiArchImage(join(dir.path, 'layout'), { withReferrer: true, layersPerPlatform: 2, layerBytes: 64 * 1024 });
@@ -36,10 +42,15 @@ describe('gantry gc on the local store', () => {
     assert.equal(pushed.status, 201, await pushed.text());
     everything = [...image.blobs, ...image.manifests, image.index, referrer];
   });
-  after(async () => {
+  afterEach(async () => {
     await gateway?.stop();
     dir.remove();
   });
+
+  const deleteIndex = async (): Promise<void> => {
+    const deleted = await client.request('DELETE', `/v2/${REPO}/manifests/${image.index.digest}`);
+    assert.equal(deleted.status, 202, await deleted.text());
+  };
 
   const listReferrers = async (): Promise<string[]> => {
     const res = await client.request('GET', `/v2/${REPO}/referrers/${image.index.digest}`);
@@ -76,8 +87,7 @@ describe('gantry gc on the local store', () => {
   });
 
   test('after the index is deleted, --dry-run reports the garbage and deletes nothing', async () => {
-    const deleted = await client.request('DELETE', `/v2/${REPO}/manifests/${image.index.digest}`);
-    assert.equal(deleted.status, 202, await deleted.text());
+    await deleteIndex();
 
     const gc = await runGc(['--config', configFile, '--grace-seconds', '0', '--dry-run']);
     assert.equal(gc.code, 0, gc.stderr);
@@ -90,7 +100,8 @@ describe('gantry gc on the local store', () => {
     assert.equal((await client.request('HEAD', `/v2/${REPO}/blobs/${layer.digest}`)).status, 200);
   });
 
-  test('gc frees the blobs of the deleted image; its layers are gone', async () => {
+  test('after the index is deleted, gc frees the blobs of the image; its layers are gone', async () => {
+    await deleteIndex();
     const gc = await runGc(['--config', configFile, '--grace-seconds', '0']);
     assert.equal(gc.code, 0, gc.stderr);
     const report = gc.reports[0]!;

@@ -80,6 +80,11 @@ const acrBackend = z.strictObject({
     ])
     .optional(),
   authorityHost: z.url().optional(),
+  /**
+   * Skip MSAL's instance discovery, which asks login.microsoftonline.com whether `authorityHost`
+   * is a Microsoft cloud: needed for an authority it does not know (Azure Stack, a private one).
+   */
+  disableInstanceDiscovery: z.boolean().optional(),
   ...httpBackendFields,
 });
 

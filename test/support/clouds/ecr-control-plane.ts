@@ -28,6 +28,8 @@ export interface EcrControlPlane {
   clockSkewMs: number;
   /** 'valid', 'expired' or 'invalid' for the password of `AWS:<password>`. */
   checkToken(password: string): 'valid' | 'expired' | 'invalid';
+  /** Every token issued so far is expired from now on, whatever its lifetime said. */
+  expireIssued(): void;
   /** Every registry password issued so far, to check that none leaks. */
   issuedPasswords(): string[];
   addAccessKey(accessKeyId: string): void;
@@ -169,6 +171,9 @@ export async function startEcrControlPlane(options: EcrControlPlaneOptions): Pro
       const token = tokens.get(password);
       if (!token || !accessKeys.has(token.accessKeyId)) return 'invalid';
       return Date.now() >= token.expiresAt ? 'expired' : 'valid';
+    },
+    expireIssued() {
+      for (const token of tokens.values()) token.expiresAt = 0;
     },
     issuedPasswords: () => [...tokens.keys()],
     addAccessKey(accessKeyId) {

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LoggerService } from '@nestjs/common';
 
 /** Headers and fields that may hold credentials never reach a log line. */
@@ -15,8 +15,10 @@ const REDACT = [
   '*.clientSecret',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'gantry' } });
+/** The gateway's logger; it writes to stdout unless given another `destination` (specs). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'gantry' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Nest's own messages, as structured lines of the same logger. */

@@ -11,7 +11,10 @@ export const ACR_AUDIENCE = 'https://containerregistry.azure.net';
  * (environment service principal, workload identity on AKS, managed identity, Azure CLI).
  */
 export function aadCredentialFor(config: BackendOfType<'acr'>): TokenCredential {
-  const options = config.authorityHost ? { authorityHost: config.authorityHost } : {};
+  const options = {
+    ...(config.authorityHost ? { authorityHost: config.authorityHost } : {}),
+    ...(config.disableInstanceDiscovery ? { disableInstanceDiscovery: true } : {}),
+  };
   const credentials = config.credentials;
   if (credentials && 'tenantId' in credentials) {
     return new ClientSecretCredential(credentials.tenantId, credentials.clientId, credentials.clientSecret, options);

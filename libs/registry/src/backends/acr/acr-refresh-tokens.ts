@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Logger } from 'pino';
 import { OciError } from '#oci';
 import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
+import type { Clock } from '../generic/clock';
 import { RefreshingSecret } from '../generic/refreshing-secret';
 import type { AcrOAuth } from './acr-oauth';
 import { ACR_AUDIENCE } from './aad-credential';
@@ -23,6 +24,7 @@ export interface AcrRefreshTokensOptions {
   defaultTarget: ExchangeTarget;
   tenantId?: string;
   logger?: Logger;
+  clock?: Clock;
 }
 
 /**
@@ -37,7 +39,7 @@ export class AcrRefreshTokens implements CredentialSource {
 
   constructor(private readonly options: AcrRefreshTokensOptions) {
     this.target = options.defaultTarget;
-    this.secret = new RefreshingSecret(() => this.exchange(), { logger: options.logger, what: 'ACR refresh token' });
+    this.secret = new RefreshingSecret(() => this.exchange(), { logger: options.logger, what: 'ACR refresh token', now: options.clock });
   }
 
   /** The refresh token for the registry behind `target` (learned from its challenge). */

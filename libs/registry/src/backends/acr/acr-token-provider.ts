@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../generic/clock';
 import type { BearerChallenge, BearerTokenProvider } from '../generic/credentials';
 import type { AcrOAuth } from './acr-oauth';
 import type { AcrRefreshTokens } from './acr-refresh-tokens';
@@ -18,13 +19,14 @@ export class AcrTokenProvider implements BearerTokenProvider {
     private readonly refreshTokens: AcrRefreshTokens,
     /** The login server's host, when a challenge omits `service` (ACR always sends it). */
     private readonly defaultService: string,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async fetchToken(challenge: BearerChallenge, scopes: string[]): Promise<{ token: string; expiresAt: number }> {
     const service = challenge.service ?? this.defaultService;
     const origin = new URL(challenge.realm).origin;
     const refreshToken = await this.refreshTokens.refreshToken({ origin, service });
-    const started = Date.now();
+    const started = this.clock();
     const { token, expiresAt } = await this.oauth.accessToken(challenge.realm, { service, scopes, refreshToken });
     const early = Math.min(EARLY_MS, Math.max(0, expiresAt - started) * EARLY_FRACTION);
     return { token, expiresAt: expiresAt - early };

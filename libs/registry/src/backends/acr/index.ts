@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Agent } from 'undici';
 import type { BackendOfType } from '#config';
 import type { Registry } from '../../port';
-import { staticCredentialsFrom } from '../generic';
+import { staticCredentialsFrom, type Clock } from '../generic';
 import { AcrApi } from './acr-api';
 import { AcrOAuth } from './acr-oauth';
 import { AcrRefreshTokens } from './acr-refresh-tokens';
@@ -19,6 +19,8 @@ export interface AcrDeps {
   credential?: TokenCredential;
   /** Extra Azure SDK options for the control plane (tests: `tlsOptions.ca` for a self-signed stand-in). */
   clientOptions?: ContainerRegistryClientOptions;
+  /** Time for token expiry (tests move their own; default the system clock). */
+  clock?: Clock;
 }
 
 /** `registry` is a name (`myregistry`) or already a login server (`myregistry.azurecr.io`). */
@@ -45,6 +47,7 @@ export function createAcrRegistry(name: string, config: AcrConfig, logger: Logge
     timeouts: config.timeouts,
     retries: config.retries,
     logger,
+    clock: deps.clock,
   };
   const credentials = config.credentials;
   if (credentials && 'username' in credentials && !deps.credential) {
@@ -65,11 +68,12 @@ export function createAcrRegistry(name: string, config: AcrConfig, logger: Logge
     defaultTarget: { origin: loginServer.origin, service: acrLoginServer(config) },
     tenantId: credentials && 'tenantId' in credentials ? credentials.tenantId : undefined,
     logger,
+    clock: deps.clock,
   });
   return new AcrRegistry({
     ...common,
     credentials: refreshTokens,
-    tokenProvider: new AcrTokenProvider(oauth, refreshTokens, acrLoginServer(config)),
+    tokenProvider: new AcrTokenProvider(oauth, refreshTokens, acrLoginServer(config), deps.clock),
     api: new AcrApi(name, config.apiEndpoint ?? url, credential, { retries: config.retries, clientOptions: deps.clientOptions }),
     closeAuth: () => dispatcher.close(),
     auth: 'aad',

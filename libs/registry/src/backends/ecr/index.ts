@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BackendOfType } from '#config';
 import type { Registry } from '../../port';
+import type { Clock } from '../generic/clock';
 import { EcrApi } from './ecr-api';
 import { EcrCredentials } from './ecr-credentials';
 import { EcrRegistry } from './ecr-registry';
@@ -10,14 +11,19 @@ export function ecrRegistryUrl(config: BackendOfType<'ecr'>): string {
   return config.registryUrl ?? `https://${config.registryId}.dkr.ecr.${config.region}.amazonaws.com`;
 }
 
+export interface EcrDeps {
+  /** Time for token expiry (tests move their own; default the system clock). */
+  clock?: Clock;
+}
+
 /** A `type: ecr` backend: credentials from the AWS default chain, or the configured static keys. */
-export function createEcrRegistry(name: string, config: BackendOfType<'ecr'>, logger: Logger): Registry {
+export function createEcrRegistry(name: string, config: BackendOfType<'ecr'>, logger: Logger, deps: EcrDeps = {}): Registry {
   const api = new EcrApi(name, config);
   return new EcrRegistry({
     name,
     url: ecrRegistryUrl(config),
     api,
-    credentials: new EcrCredentials(api, logger),
+    credentials: new EcrCredentials(api, logger, deps.clock),
     region: config.region,
     registryId: config.registryId,
     createRepositories: config.createRepositories,
@@ -26,6 +32,7 @@ export function createEcrRegistry(name: string, config: BackendOfType<'ecr'>, lo
     timeouts: config.timeouts,
     retries: config.retries,
     logger,
+    clock: deps.clock,
   });
 }
 

@@ -2,6 +2,7 @@ import { OciError } from '#oci';
 import type { AuthClient } from 'google-auth-library';
 import type { Logger } from 'pino';
 import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
+import type { Clock } from '../generic/clock';
 import { RefreshingSecret } from '../generic/refreshing-secret';
 import { googleError } from './google-errors';
 
@@ -25,8 +26,9 @@ export class GoogleCredentials implements CredentialSource {
     private readonly backend: string,
     private readonly client: () => Promise<AuthClient>,
     logger?: Logger,
+    clock?: Clock,
   ) {
-    this.token = new RefreshingSecret(() => this.fetch(), { logger, what: 'Google access token' });
+    this.token = new RefreshingSecret(() => this.fetch(), { logger, what: 'Google access token', now: clock });
   }
 
   getCredentials(): Promise<BasicCredentials> {

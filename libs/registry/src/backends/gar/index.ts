@@ -2,6 +2,7 @@ import { GoogleAuth, type AuthClient } from 'google-auth-library';
 import type { Logger } from 'pino';
 import type { BackendOfType } from '#config';
 import type { Registry } from '../../port';
+import type { Clock } from '../generic/clock';
 import { GarApi } from './gar-api';
 import { gcrRepositoryOf, GarRegistry } from './gar-registry';
 import { GoogleCredentials } from './google-credentials';
@@ -11,6 +12,8 @@ export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platf
 export interface GarDeps {
   /** An auth client to use instead of the one `credentialsFile` / ADC would give (tests). */
   authClient?: AuthClient;
+  /** Time for token expiry (tests move their own; default the system clock). */
+  clock?: Clock;
 }
 
 /** `https://<location>-docker.pkg.dev` unless `registryUrl` says otherwise. */
@@ -41,7 +44,7 @@ export function createGarRegistry(name: string, config: BackendOfType<'gar'>, lo
     url,
     gcrRepository: gcrRepositoryOf(url),
     api,
-    credentials: new GoogleCredentials(name, client, logger),
+    credentials: new GoogleCredentials(name, client, logger, deps.clock),
     project: config.project,
     location: config.location,
     repository: config.repository,
@@ -50,6 +53,7 @@ export function createGarRegistry(name: string, config: BackendOfType<'gar'>, lo
     timeouts: config.timeouts,
     retries: config.retries,
     logger,
+    clock: deps.clock,
   });
 }
 

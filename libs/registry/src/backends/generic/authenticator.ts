@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { selectChallenge, type AuthChallenge } from './challenge';
+import type { Clock } from './clock';
 import type { BasicCredentials, BearerTokenProvider, CredentialSource } from './credentials';
 import type { RealmPolicy } from './realm-policy';
 import { TokenCache } from './token-cache';
@@ -18,6 +19,8 @@ export interface AuthenticatorOptions {
   tokenProvider: BearerTokenProvider;
   realmPolicy: RealmPolicy;
   logger: Logger;
+  /** Judges cached tokens' expiry (default the system clock). */
+  clock?: Clock;
   /** `GET /v2/` without credentials; resolves to the challenge it answered with. */
   ping(): Promise<AuthChallenge>;
 }
@@ -29,9 +32,11 @@ export interface AuthenticatorOptions {
 export class Authenticator {
   private challenge?: AuthChallenge;
   private discovering?: Promise<AuthChallenge>;
-  private readonly tokens = new TokenCache();
+  private readonly tokens: TokenCache;
 
-  constructor(private readonly options: AuthenticatorOptions) {}
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.tokens = new TokenCache(options.clock);
+  }
 
   get credentials(): CredentialSource | undefined {
     return this.options.credentials;

@@ -1,6 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { OciError, readBounded } from '#oci';
 import { discard } from './body';
+import { systemClock, type Clock } from './clock';
 import { CredentialsRejected, type BearerChallenge, type BearerTokenProvider, type CredentialSource } from './credentials';
 import { unavailable } from './error-mapping';
 
@@ -19,6 +20,7 @@ export class DockerTokenProvider implements BearerTokenProvider {
     private readonly dispatcher: Dispatcher,
     private readonly credentials: CredentialSource | undefined,
     private readonly userAgent: string,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async fetchToken(challenge: BearerChallenge, scopes: string[]): Promise<{ token: string; expiresAt: number }> {
@@ -30,7 +32,7 @@ export class DockerTokenProvider implements BearerTokenProvider {
     if (credentials) {
       headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     }
-    const started = Date.now();
+    const started = this.clock();
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, { method: 'GET', headers, dispatcher: this.dispatcher });

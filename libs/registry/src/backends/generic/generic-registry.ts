@@ -9,6 +9,7 @@ import type {
   BackendStatus, BlobBody, BlobMeta, ByteRange, ChunkInput, ManifestContent, ManifestMeta, PutManifestResult, Registry, UploadHandle,
   UploadProgress,
 } from '../../port';
+import type { Clock } from './clock';
 import { discard, header } from './body';
 import type { BearerTokenProvider, CredentialSource } from './credentials';
 import { BlobFetcher } from './blob-fetcher';
@@ -39,6 +40,8 @@ export interface GenericRegistryOptions {
   catalog?: boolean;
   /** A non-401 answer that means "credentials expired" (ECR's 403); see UpstreamClientOptions. */
   isCredentialRejection?: (err: OciError) => boolean;
+  /** For token expiry (default the system clock; tests move their own). */
+  clock?: Clock;
 }
 
 const pull = (name: string): string => `repository:${name}:pull`;
@@ -80,6 +83,7 @@ export class GenericRegistry implements Registry {
       retries: options.retries,
       logger: this.logger,
       isCredentialRejection: options.isCredentialRejection,
+      clock: options.clock,
     });
     this.blobs = new BlobFetcher(this.client);
     this.uploads = new UploadSessions(this.client);

@@ -10,3 +10,4 @@ export { parseWwwAuthenticate, selectChallenge, type AuthChallenge, type ParsedC
 export { errorFromResponse, type Operation } from './error-mapping';
 export type { ReferrersMode } from './native-referrers';
 export { RefreshingSecret, type Expiring } from './refreshing-secret';
+export { systemClock, type Clock } from './clock';

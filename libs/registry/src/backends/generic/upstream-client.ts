@@ -5,6 +5,7 @@ import { OciError } from '#oci';
 import { Authenticator, type AuthorizationUse } from './authenticator';
 import { discard } from './body';
 import { selectChallenge, type AuthChallenge } from './challenge';
+import type { Clock } from './clock';
 import { CredentialsRejected, type BearerTokenProvider, type CredentialSource } from './credentials';
 import { DockerTokenProvider } from './docker-token';
 import { errorFromResponse, unavailable, type Operation } from './error-mapping';
@@ -49,6 +50,8 @@ export interface UpstreamClientOptions {
   timeouts: { connectMs: number; readMs: number };
   retries: number;
   logger: Logger;
+  /** For token expiry (default the system clock). */
+  clock?: Clock;
   /**
    * Recognises a credential rejection that is not a 401 (ECR: 403 "Your authorization token has
    * expired"): credentials are then invalidated and a replayable request is sent once more.
@@ -82,9 +85,10 @@ export class UpstreamClient {
     this.auth = new Authenticator({
       backend: options.backend,
       credentials: options.credentials,
-      tokenProvider: options.tokenProvider ?? new DockerTokenProvider(options.backend, this.dispatcher, options.credentials, USER_AGENT),
+      tokenProvider: options.tokenProvider ?? new DockerTokenProvider(options.backend, this.dispatcher, options.credentials, USER_AGENT, options.clock),
       realmPolicy,
       logger: options.logger,
+      clock: options.clock,
       ping: () => this.ping(),
     });
   }
