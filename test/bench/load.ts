@@ -123,3 +123,17 @@ export async function measurePullWithCurl(url: string, runs: number): Promise<Th
     return Number(size);
   });
 }
+
+/** `parallel` curls pulling `url` at once, `runs` times in a row; bytes over wall time. */
+export async function measureParallelPullWithCurl(url: string, parallel: number, runs = 1): Promise<Throughput> {
+  requireTool('curl');
+  return timed(runs, async () => {
+    const sizes = await Promise.all(Array.from({ length: parallel }, async () => {
+      const { stdout } = await execFileAsync('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url]);
+      const [status, size] = stdout.trim().split(' ');
+      if (status !== '200') throw new Error(`curl ${url}: ${status}`);
+      return Number(size);
+    }));
+    return sizes.reduce((a, b) => a + b, 0);
+  });
+}

@@ -5,6 +5,7 @@ const INSTALL_HINT: Record<string, string> = {
   skopeo: 'apt-get install -y skopeo',
   'redis-server': 'apt-get install -y redis-server',
   openssl: 'apt-get install -y openssl',
+  nginx: 'apt-get install -y nginx-light',
 };
 
 /** A missing tool is a failure with the command that installs it, never a skip. */
