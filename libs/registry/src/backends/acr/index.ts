@@ -44,6 +44,7 @@ export function createAcrRegistry(name: string, config: AcrConfig, logger: Logge
     blobMode: config.blobs,
     timeouts: config.timeouts,
     retries: config.retries,
+    circuitBreaker: config.circuitBreaker,
     logger,
   };
   const credentials = config.credentials;

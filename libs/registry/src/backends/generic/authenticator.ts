@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { selectChallenge, type AuthChallenge } from './challenge';
+import type { Clock } from './clock';
 import type { BasicCredentials, BearerTokenProvider, CredentialSource } from './credentials';
 import type { RealmPolicy } from './realm-policy';
 import { TokenCache } from './token-cache';
@@ -20,7 +21,14 @@ export interface AuthenticatorOptions {
   logger: Logger;
   /** `GET /v2/` without credentials; resolves to the challenge it answered with. */
   ping(): Promise<AuthChallenge>;
+  clock: Clock;
 }
+
+/**
+ * How long a failed ping is answered from memory: requests right behind a failure fail with it
+ * instead of each waiting on a ping of their own to an upstream that just did not answer.
+ */
+export const PING_FAILURE_MEMORY_MS = 5_000;
 
 /**
  * Knows how the upstream wants to be authenticated (challenge discovery) and produces the
@@ -29,6 +37,7 @@ export interface AuthenticatorOptions {
 export class Authenticator {
   private challenge?: AuthChallenge;
   private discovering?: Promise<AuthChallenge>;
+  private failedPing?: { error: unknown; until: number };
   private readonly tokens = new TokenCache();
 
   constructor(private readonly options: AuthenticatorOptions) {}
@@ -100,15 +109,18 @@ export class Authenticator {
 
   private async discover(): Promise<AuthChallenge> {
     if (this.challenge) return this.challenge;
-    // One ping for all concurrent first requests; a failed ping is not remembered.
+    if (this.failedPing && this.options.clock.now() < this.failedPing.until) throw this.failedPing.error;
+    // One ping for all concurrent first requests; a failure is remembered briefly.
     this.discovering ??= this.options.ping().then(
       (challenge) => {
         this.challenge ??= challenge;
         this.discovering = undefined;
+        this.failedPing = undefined;
         return this.challenge;
       },
       (err: unknown) => {
         this.discovering = undefined;
+        this.failedPing = { error: err, until: this.options.clock.now() + PING_FAILURE_MEMORY_MS };
         throw err;
       },
     );

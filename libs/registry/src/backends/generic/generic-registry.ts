@@ -9,6 +9,8 @@ import type {
   UploadProgress,
 } from '../../port';
 import { discard, header } from './body';
+import type { CircuitBreakerOptions } from './circuit-breaker';
+import type { Clock } from './clock';
 import type { BearerTokenProvider, CredentialSource } from './credentials';
 import { BlobFetcher } from './blob-fetcher';
 import { fetchAllPages } from './link-pagination';
@@ -29,8 +31,12 @@ export interface GenericRegistryOptions {
   /** Extra hosts a token realm may point at; the registry's own host is always allowed. */
   allowedRealmHosts?: string[];
   blobMode: 'proxy' | 'redirect';
-  timeouts: { connectMs: number; readMs: number };
+  /** See UpstreamClientOptions: `requestMs` bounds a whole request, `readMs` idle time. */
+  timeouts: { connectMs: number; readMs: number; requestMs?: number };
   retries: number;
+  circuitBreaker?: CircuitBreakerOptions;
+  /** Read by the circuit breaker and the failed-ping memory; tests move it by hand. */
+  clock?: Clock;
   logger: Logger;
   /** `probe` (default) asks the upstream once; `api` / `tag-schema` when the answer is known. */
   referrers?: ReferrersMode;
@@ -77,6 +83,8 @@ export class GenericRegistry implements Registry {
       allowedRealmHosts: options.allowedRealmHosts ?? [],
       timeouts: options.timeouts,
       retries: options.retries,
+      circuitBreaker: options.circuitBreaker,
+      clock: options.clock,
       logger: this.logger,
       isCredentialRejection: options.isCredentialRejection,
     });
@@ -334,6 +342,7 @@ export class GenericRegistry implements Registry {
       blobMode: this.blobMode,
       referrers: this.referrers.mode,
       credentials: this.credentials?.state() ?? { state: 'none' },
+      circuit: this.client.circuit.status(),
     };
   }
 
