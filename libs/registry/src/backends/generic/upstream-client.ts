@@ -205,8 +205,10 @@ export class UpstreamClient {
     }
   }
 
-  /** A request without any credentials (presigned storage URLs carry their own authorisation). */
-  /** Storage is not the registry: its failures do not count against the registry's circuit. */
+  /**
+   * A request without any credentials (presigned storage URLs carry their own authorisation).
+   * Storage is not the registry: its failures do not count against the registry's circuit.
+   */
   async sendAnonymous(method: 'GET' | 'HEAD', url: URL, headers: Record<string, string>): Promise<UpstreamReply> {
     // Blob bytes follow: the deadline covers the wait for headers only.
     const deadline = new Deadline(this.options.backend, this.requestMs);
@@ -238,7 +240,8 @@ export class UpstreamClient {
 
   /**
    * One logical request to the registry through its circuit breaker. Network errors, timeouts
-   * and 5xx count as failures; any other answer is the upstream being alive.
+   * and 5xx (retries included: one request, one count) are failures; any other answer is the
+   * upstream being alive.
    */
   private async dispatch(
     call: Pick<UpstreamCall, 'method' | 'body'>,
@@ -251,7 +254,8 @@ export class UpstreamClient {
     let outcome: Outcome = 'failure';
     try {
       const res = await this.withRetries(call, url, headers, replayable, deadline);
-      outcome = res.statusCode >= 500 ? 'failure' : 'success';
+      // 501 is an upstream alive enough to say it lacks a feature.
+      outcome = res.statusCode >= 500 && res.statusCode !== 501 ? 'failure' : 'success';
       return res;
     } catch (err) {
       if (isClientFault(err, call.body)) outcome = 'neutral';
