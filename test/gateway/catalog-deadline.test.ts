@@ -21,7 +21,8 @@ describe('catalog with a hung backend', () => {
     const hungPort = await freePort();
     await new Promise<void>((resolve) => hung.listen(hungPort, '127.0.0.1', resolve));
     gateway = await startGateway({
-      server: { catalogTimeoutMs: 2_000 },
+      // A listing left behind must not hold shutdown: past the grace period the exit code is 1.
+      server: { catalogTimeoutMs: 3_000, shutdownGraceSeconds: 10 },
       backends: {
         live: { type: 'registry', url: upstream.url },
         // Its own deadline is far longer than the catalog's: the catalog must not wait for it.
@@ -59,5 +60,13 @@ describe('catalog with a hung backend', () => {
       gateway.logs.join('').split('\n').some((line) => line.includes('catalog incomplete') && line.includes('"backend":"dead"')),
       'a log line names the backend',
     );
+  });
+
+  test('a listing the catalog stopped waiting for does not hold shutdown (exit 0 within the grace period)', async () => {
+    const res = await client.request('GET', '/v2/_catalog');
+    assert.match(res.headers.get('warning') ?? '', /backend dead unavailable/);
+    await res.arrayBuffer();
+    // The dead backend's ping is still in flight (read timeout 30 s, deadline 120 s).
+    assert.equal(await gateway.stop(), 0);
   });
 });

@@ -4,8 +4,10 @@ import { OciError } from '#oci';
  * The one time budget of a logical upstream request: auth, every attempt and every backoff sleep
  * share it. Its signal aborts whatever is still running when it expires, with a 503 naming the
  * backend as the reason (undici hands the reason to the pending request or to its body stream).
+ * `cancel` (the client shutting down) aborts it too, also after `dispose()`.
  */
 export class Deadline {
+  readonly signal: AbortSignal;
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private readonly expiresAt: number;
@@ -13,14 +15,13 @@ export class Deadline {
   constructor(
     private readonly backend: string,
     readonly ms: number,
+    cancel: AbortSignal,
   ) {
     this.expiresAt = Date.now() + ms;
+    // any() holds its sources weakly: one long-lived cancel signal gathers no listeners.
+    this.signal = AbortSignal.any([this.controller.signal, cancel]);
     this.timer = setTimeout(() => this.controller.abort(this.exceeded()), ms);
     this.timer.unref();
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
   }
 
   remainingMs(): number {

@@ -83,6 +83,8 @@ export class UpstreamClient {
   readonly circuit: CircuitBreaker;
   private readonly root: URL;
   private readonly requestMs: number;
+  /** Aborted by close(): requests nobody waits for any more end at shutdown, not at their deadline. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.dispatcher = new Agent({
@@ -131,7 +133,7 @@ export class UpstreamClient {
    * and so is a blob's response body: the deadline ends when its headers arrive.
    */
   async send(call: UpstreamCall): Promise<UpstreamReply> {
-    const deadline = call.body instanceof Readable ? undefined : new Deadline(this.options.backend, this.requestMs);
+    const deadline = call.body instanceof Readable ? undefined : new Deadline(this.options.backend, this.requestMs, this.closing.signal);
     let reply: UpstreamReply;
     try {
       reply = await this.exchange(call, deadline);
@@ -211,7 +213,7 @@ export class UpstreamClient {
    */
   async sendAnonymous(method: 'GET' | 'HEAD', url: URL, headers: Record<string, string>): Promise<UpstreamReply> {
     // Blob bytes follow: the deadline covers the wait for headers only.
-    const deadline = new Deadline(this.options.backend, this.requestMs);
+    const deadline = new Deadline(this.options.backend, this.requestMs, this.closing.signal);
     try {
       const res = await this.withRetries({ method }, url, { 'user-agent': USER_AGENT, ...headers }, true, deadline);
       return { statusCode: res.statusCode, headers: res.headers, body: res.body, url };
@@ -220,13 +222,18 @@ export class UpstreamClient {
     }
   }
 
+  /**
+   * Called at shutdown, after the gateway stopped serving: a request still in flight (a catalog
+   * listing the catalog stopped waiting for) has nobody left to answer, so it is cut, not awaited.
+   */
   async close(): Promise<void> {
+    this.closing.abort(new OciError('UNAVAILABLE', `backend ${this.options.backend}: Gantry is shutting down`));
     await this.dispatcher.close();
   }
 
   /** `GET /v2/` without credentials to learn the challenge. */
   private async ping(): Promise<AuthChallenge> {
-    const deadline = new Deadline(this.options.backend, this.requestMs);
+    const deadline = new Deadline(this.options.backend, this.requestMs, this.closing.signal);
     try {
       const res = await this.dispatch({ method: 'GET' }, this.resolve('v2/'), { 'user-agent': USER_AGENT }, true, deadline);
       if (res.statusCode >= 500) throw await errorFromResponse(res, this.options.backend, 'ping');
