@@ -4,10 +4,10 @@ import { OciError } from '#oci';
  * The one time budget of a logical upstream request: auth, every attempt and every backoff sleep
  * share it. Its signal aborts whatever is still running when it expires, with a 503 naming the
  * backend as the reason (undici hands the reason to the pending request or to its body stream).
- * `cancel` (the client shutting down) aborts it too, also after `dispose()`.
+ * While it is in `live`, shutdown can cut the request with `cancel` (a plain Set, not
+ * AbortSignal.any: that keeps every request's signal alive as long as the long-lived source).
  */
 export class Deadline {
-  readonly signal: AbortSignal;
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private readonly expiresAt: number;
@@ -15,13 +15,16 @@ export class Deadline {
   constructor(
     private readonly backend: string,
     readonly ms: number,
-    cancel: AbortSignal,
+    private readonly live: Set<Deadline>,
   ) {
     this.expiresAt = Date.now() + ms;
-    // any() holds its sources weakly: one long-lived cancel signal gathers no listeners.
-    this.signal = AbortSignal.any([this.controller.signal, cancel]);
     this.timer = setTimeout(() => this.controller.abort(this.exceeded()), ms);
     this.timer.unref();
+    live.add(this);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
   }
 
   remainingMs(): number {
@@ -44,9 +47,20 @@ export class Deadline {
     }
   }
 
-  /** The request finished within its budget: stop the timer. */
-  dispose(): void {
+  /** The budget no longer applies (a blob's headers arrived: its bytes are bounded by idle time). */
+  stopClock(): void {
     clearTimeout(this.timer);
+  }
+
+  /** The request is over, body included. */
+  release(): void {
+    clearTimeout(this.timer);
+    this.live.delete(this);
+  }
+
+  /** Shutdown: nobody waits for this request any more. */
+  cancel(reason: Error): void {
+    this.controller.abort(reason);
   }
 
   private exceeded(): OciError {

@@ -83,8 +83,8 @@ export class UpstreamClient {
   readonly circuit: CircuitBreaker;
   private readonly root: URL;
   private readonly requestMs: number;
-  /** Aborted by close(): requests nobody waits for any more end at shutdown, not at their deadline. */
-  private readonly closing = new AbortController();
+  /** Requests in flight, body included: close() cuts them rather than wait for their deadline. */
+  private readonly live = new Set<Deadline>();
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.dispatcher = new Agent({
@@ -133,17 +133,17 @@ export class UpstreamClient {
    * and so is a blob's response body: the deadline ends when its headers arrive.
    */
   async send(call: UpstreamCall): Promise<UpstreamReply> {
-    const deadline = call.body instanceof Readable ? undefined : new Deadline(this.options.backend, this.requestMs, this.closing.signal);
+    const deadline = call.body instanceof Readable ? undefined : new Deadline(this.options.backend, this.requestMs, this.live);
     let reply: UpstreamReply;
     try {
       reply = await this.exchange(call, deadline);
     } catch (err) {
-      deadline?.dispose();
+      deadline?.release();
       throw err;
     }
     if (deadline) {
-      if (call.op === 'blob') deadline.dispose();
-      else reply.body.once('close', () => deadline.dispose());
+      if (call.op === 'blob') deadline.stopClock();
+      reply.body.once('close', () => deadline.release());
     }
     return reply;
   }
@@ -213,13 +213,17 @@ export class UpstreamClient {
    */
   async sendAnonymous(method: 'GET' | 'HEAD', url: URL, headers: Record<string, string>): Promise<UpstreamReply> {
     // Blob bytes follow: the deadline covers the wait for headers only.
-    const deadline = new Deadline(this.options.backend, this.requestMs, this.closing.signal);
+    const deadline = new Deadline(this.options.backend, this.requestMs, this.live);
+    let res: Dispatcher.ResponseData;
     try {
-      const res = await this.withRetries({ method }, url, { 'user-agent': USER_AGENT, ...headers }, true, deadline);
-      return { statusCode: res.statusCode, headers: res.headers, body: res.body, url };
-    } finally {
-      deadline.dispose();
+      res = await this.withRetries({ method }, url, { 'user-agent': USER_AGENT, ...headers }, true, deadline);
+    } catch (err) {
+      deadline.release();
+      throw err;
     }
+    deadline.stopClock();
+    res.body.once('close', () => deadline.release());
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body, url };
   }
 
   /**
@@ -227,13 +231,14 @@ export class UpstreamClient {
    * listing the catalog stopped waiting for) has nobody left to answer, so it is cut, not awaited.
    */
   async close(): Promise<void> {
-    this.closing.abort(new OciError('UNAVAILABLE', `backend ${this.options.backend}: Gantry is shutting down`));
+    const reason = new OciError('UNAVAILABLE', `backend ${this.options.backend}: Gantry is shutting down`);
+    for (const deadline of this.live) deadline.cancel(reason);
     await this.dispatcher.close();
   }
 
   /** `GET /v2/` without credentials to learn the challenge. */
   private async ping(): Promise<AuthChallenge> {
-    const deadline = new Deadline(this.options.backend, this.requestMs, this.closing.signal);
+    const deadline = new Deadline(this.options.backend, this.requestMs, this.live);
     try {
       const res = await this.dispatch({ method: 'GET' }, this.resolve('v2/'), { 'user-agent': USER_AGENT }, true, deadline);
       if (res.statusCode >= 500) throw await errorFromResponse(res, this.options.backend, 'ping');
@@ -241,7 +246,7 @@ export class UpstreamClient {
       if (res.statusCode === 401) return selectChallenge(res.headers['www-authenticate']) ?? { scheme: 'basic' };
       return { scheme: 'none' };
     } finally {
-      deadline.dispose();
+      deadline.release();
     }
   }
 
