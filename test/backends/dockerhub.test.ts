@@ -15,7 +15,7 @@ import { freePort } from '../support/temp';
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 function hubConfig(url: string, extra: Partial<BackendOfType<'dockerhub'>> = {}): BackendOfType<'dockerhub'> {
-  return { type: 'dockerhub', url, blobs: 'proxy', timeouts: { connectMs: 2000, readMs: 10000 }, retries: 1, ...extra };
+  return { type: 'dockerhub', url, blobs: 'proxy', timeouts: { connectMs: 2000, readMs: 10000, requestMs: 30000 }, retries: 1, circuitBreaker: { failures: 5, openSeconds: 30 }, ...extra };
 }
 
 function capture(): { logger: Logger; lines: string[] } {

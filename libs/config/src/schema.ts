@@ -15,13 +15,26 @@ const httpBackendFields = {
   blobs: blobMode,
   /** Hosts a Bearer token realm may point at; default is the registry's own host. */
   allowedRealmHosts: z.array(z.string().min(1)).optional(),
+  /**
+   * connectMs: TCP and TLS handshake. readMs: wait for headers and each gap between body bytes
+   * (a blob transfer is bounded by this idle time only). requestMs: one whole request with its
+   * retries (manifests, tags, referrers, catalog, and a blob's wait for headers).
+   */
   timeouts: z
     .strictObject({
       connectMs: z.number().int().positive().default(5000),
       readMs: z.number().int().positive().default(30000),
+      requestMs: z.number().int().positive().default(30000),
     })
-    .default({ connectMs: 5000, readMs: 30000 }),
+    .default({ connectMs: 5000, readMs: 30000, requestMs: 30000 }),
   retries: z.number().int().min(0).max(10).default(2),
+  /** After `failures` consecutive failures (network, timeout, 5xx) requests fail fast for `openSeconds`; 0 never opens. */
+  circuitBreaker: z
+    .strictObject({
+      failures: z.number().int().min(0).default(5),
+      openSeconds: z.number().int().positive().default(30),
+    })
+    .default({ failures: 5, openSeconds: 30 }),
 };
 
 const registryBackend = z.strictObject({
@@ -120,6 +133,8 @@ export const configSchema = z
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
         /** Seconds given to in-flight transfers at shutdown. */
         shutdownGraceSeconds: z.number().int().min(0).default(30),
+        /** How long the federated `_catalog` waits for each backend before answering without it. */
+        catalogTimeoutMs: z.number().int().positive().default(5000),
         /** Where upload sessions live: `memory`, or files under `path` so a restart does not lose them. */
         uploadSessions: z
           .strictObject({ store: z.enum(['memory', 'file']).default('file'), path: z.string().min(1).default('./data/.gantry/uploads') })
@@ -129,6 +144,7 @@ export const configSchema = z
         listen: '0.0.0.0:5000',
         logLevel: 'info',
         shutdownGraceSeconds: 30,
+        catalogTimeoutMs: 5000,
         uploadSessions: { store: 'file', path: './data/.gantry/uploads' },
       }),
     backends: z.record(z.string().regex(/^[a-zA-Z0-9_-]+$/, 'backend names use letters, digits, - and _'), backendSchema),

@@ -46,6 +46,7 @@ export function createAcrRegistry(name: string, config: AcrConfig, logger: Logge
     blobMode: config.blobs,
     timeouts: config.timeouts,
     retries: config.retries,
+    circuitBreaker: config.circuitBreaker,
     logger,
     clock: deps.clock,
   };

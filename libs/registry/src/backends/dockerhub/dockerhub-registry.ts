@@ -23,6 +23,7 @@ export class DockerHubRegistry extends GenericRegistry {
       blobMode: config.blobs,
       timeouts: config.timeouts,
       retries: config.retries,
+      circuitBreaker: config.circuitBreaker,
       logger,
       referrers: 'tag-schema',
       catalog: false,

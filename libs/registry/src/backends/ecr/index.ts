@@ -31,6 +31,7 @@ export function createEcrRegistry(name: string, config: BackendOfType<'ecr'>, lo
     blobMode: config.blobs,
     timeouts: config.timeouts,
     retries: config.retries,
+    circuitBreaker: config.circuitBreaker,
     logger,
     clock: deps.clock,
   });

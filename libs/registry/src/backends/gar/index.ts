@@ -52,6 +52,7 @@ export function createGarRegistry(name: string, config: BackendOfType<'gar'>, lo
     blobMode: config.blobs,
     timeouts: config.timeouts,
     retries: config.retries,
+    circuitBreaker: config.circuitBreaker,
     logger,
     clock: deps.clock,
   });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { selectChallenge, type AuthChallenge } from './challenge';
-import type { Clock } from './clock';
+import { systemClock, type Clock } from './clock';
 import type { BasicCredentials, BearerTokenProvider, CredentialSource } from './credentials';
 import type { RealmPolicy } from './realm-policy';
 import { TokenCache } from './token-cache';
@@ -26,16 +26,25 @@ export interface AuthenticatorOptions {
 }
 
 /**
+ * How long a failed ping is answered from memory: requests right behind a failure fail with it
+ * instead of each waiting on a ping of their own to an upstream that just did not answer.
+ */
+export const PING_FAILURE_MEMORY_MS = 5_000;
+
+/**
  * Knows how the upstream wants to be authenticated (challenge discovery) and produces the
  * Authorization header for a set of scopes, caching Bearer tokens per scope set.
  */
 export class Authenticator {
   private challenge?: AuthChallenge;
   private discovering?: Promise<AuthChallenge>;
+  private failedPing?: { error: unknown; until: number };
   private readonly tokens: TokenCache;
+  private readonly clock: Clock;
 
   constructor(private readonly options: AuthenticatorOptions) {
-    this.tokens = new TokenCache(options.clock);
+    this.clock = options.clock ?? systemClock;
+    this.tokens = new TokenCache(this.clock);
   }
 
   get credentials(): CredentialSource | undefined {
@@ -105,15 +114,18 @@ export class Authenticator {
 
   private async discover(): Promise<AuthChallenge> {
     if (this.challenge) return this.challenge;
-    // One ping for all concurrent first requests; a failed ping is not remembered.
+    if (this.failedPing && this.clock() < this.failedPing.until) throw this.failedPing.error;
+    // One ping for all concurrent first requests; a failure is remembered briefly.
     this.discovering ??= this.options.ping().then(
       (challenge) => {
         this.challenge ??= challenge;
         this.discovering = undefined;
+        this.failedPing = undefined;
         return this.challenge;
       },
       (err: unknown) => {
         this.discovering = undefined;
+        this.failedPing = { error: err, until: this.clock() + PING_FAILURE_MEMORY_MS };
         throw err;
       },
     );

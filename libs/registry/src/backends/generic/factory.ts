@@ -14,6 +14,7 @@ export function createGenericRegistry(name: string, config: BackendOfType<'regis
     blobMode: config.blobs,
     timeouts: config.timeouts,
     retries: config.retries,
+    circuitBreaker: config.circuitBreaker,
     logger,
   });
 }

@@ -11,6 +11,7 @@ import type {
 } from '../../port';
 import type { Clock } from './clock';
 import { discard, header } from './body';
+import type { CircuitBreakerOptions } from './circuit-breaker';
 import type { BearerTokenProvider, CredentialSource } from './credentials';
 import { BlobFetcher } from './blob-fetcher';
 import { fetchAllPages } from './link-pagination';
@@ -31,8 +32,12 @@ export interface GenericRegistryOptions {
   /** Extra hosts a token realm may point at; the registry's own host is always allowed. */
   allowedRealmHosts?: string[];
   blobMode: 'proxy' | 'redirect';
-  timeouts: { connectMs: number; readMs: number };
+  /** See UpstreamClientOptions: `requestMs` bounds a whole request, `readMs` idle time. */
+  timeouts: { connectMs: number; readMs: number; requestMs?: number };
   retries: number;
+  circuitBreaker?: CircuitBreakerOptions;
+  /** Token expiry, the circuit breaker and the failed-ping memory read it; tests move it by hand. */
+  clock?: Clock;
   logger: Logger;
   /** `probe` (default) asks the upstream once; `api` / `tag-schema` when the answer is known. */
   referrers?: ReferrersMode;
@@ -40,8 +45,6 @@ export interface GenericRegistryOptions {
   catalog?: boolean;
   /** A non-401 answer that means "credentials expired" (ECR's 403); see UpstreamClientOptions. */
   isCredentialRejection?: (err: OciError) => boolean;
-  /** For token expiry (default the system clock; tests move their own). */
-  clock?: Clock;
 }
 
 const pull = (name: string): string => `repository:${name}:pull`;
@@ -81,9 +84,10 @@ export class GenericRegistry implements Registry {
       allowedRealmHosts: options.allowedRealmHosts ?? [],
       timeouts: options.timeouts,
       retries: options.retries,
+      circuitBreaker: options.circuitBreaker,
+      clock: options.clock,
       logger: this.logger,
       isCredentialRejection: options.isCredentialRejection,
-      clock: options.clock,
     });
     this.blobs = new BlobFetcher(this.client);
     this.uploads = new UploadSessions(this.client);
@@ -351,6 +355,7 @@ export class GenericRegistry implements Registry {
       blobMode: this.blobMode,
       referrers: this.referrers.mode,
       credentials: this.credentials?.state() ?? { state: 'none' },
+      circuit: this.client.circuit.status(),
     };
   }
 

@@ -1,12 +1,14 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Agent, request, type Dispatcher } from 'undici';
-import { OciError } from '#oci';
+import { isOciError, OciError } from '#oci';
 import { Authenticator, type AuthorizationUse } from './authenticator';
 import { discard } from './body';
 import { selectChallenge, type AuthChallenge } from './challenge';
-import type { Clock } from './clock';
+import { CircuitBreaker, type CircuitBreakerOptions, type Outcome } from './circuit-breaker';
+import { systemClock, type Clock } from './clock';
 import { CredentialsRejected, type BearerTokenProvider, type CredentialSource } from './credentials';
+import { Deadline } from './deadline';
 import { DockerTokenProvider } from './docker-token';
 import { errorFromResponse, unavailable, type Operation } from './error-mapping';
 import { RealmPolicy } from './realm-policy';
@@ -16,6 +18,10 @@ import { backoffDelay, isRetryableStatus, MAX_RETRY_AFTER_MS, parseRetryAfter, s
 /** Response bodies are buffered in 1 MiB steps (not 64 KiB): fewer chunks per streamed layer. */
 const BODY_HIGH_WATER_MARK = 1024 * 1024;
 export const USER_AGENT = 'gantry';
+/** A retry is not started with less of the deadline left than this: it could not finish. */
+const MIN_ATTEMPT_MS = 250;
+export const DEFAULT_REQUEST_MS = 30_000;
+export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerOptions = { failures: 5, openSeconds: 30 };
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 export type ResponseBody = Dispatcher.ResponseData['body'];
@@ -47,11 +53,18 @@ export interface UpstreamClientOptions {
   credentials?: CredentialSource;
   tokenProvider?: BearerTokenProvider;
   allowedRealmHosts: readonly string[];
-  timeouts: { connectMs: number; readMs: number };
+  /**
+   * `connectMs` bounds the TCP and TLS handshake, `readMs` the wait for headers and each gap
+   * between body bytes, `requestMs` (default 30 s) a whole logical request with its retries,
+   * except blob bodies and streamed uploads, which are bounded by `readMs` of idle time only.
+   */
+  timeouts: { connectMs: number; readMs: number; requestMs?: number };
   retries: number;
-  logger: Logger;
-  /** For token expiry (default the system clock). */
+  /** Default: open after 5 consecutive failures, probe again after 30 s. */
+  circuitBreaker?: CircuitBreakerOptions;
+  /** Token expiry, the breaker and the ping memory read it (default the system clock). */
   clock?: Clock;
+  logger: Logger;
   /**
    * Recognises a credential rejection that is not a 401 (ECR: 403 "Your authorization token has
    * expired"): credentials are then invalidated and a replayable request is sent once more.
@@ -67,7 +80,12 @@ export interface UpstreamClientOptions {
 export class UpstreamClient {
   readonly dispatcher: Agent;
   readonly auth: Authenticator;
+  /** Fails requests fast while the upstream is down; its state is part of the backend's status. */
+  readonly circuit: CircuitBreaker;
   private readonly root: URL;
+  private readonly requestMs: number;
+  /** Requests in flight, body included: close() cuts them rather than wait for their deadline. */
+  private readonly live = new Set<Deadline>();
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.dispatcher = new Agent({
@@ -81,15 +99,18 @@ export class UpstreamClient {
     this.root.username = '';
     this.root.password = '';
     if (!this.root.pathname.endsWith('/')) this.root.pathname += '/';
+    this.requestMs = options.timeouts.requestMs ?? DEFAULT_REQUEST_MS;
+    const clock = options.clock ?? systemClock;
+    this.circuit = new CircuitBreaker(options.backend, options.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER, clock);
     const realmPolicy = new RealmPolicy(options.backend, this.root, options.allowedRealmHosts, options.logger);
     this.auth = new Authenticator({
       backend: options.backend,
       credentials: options.credentials,
-      tokenProvider: options.tokenProvider ?? new DockerTokenProvider(options.backend, this.dispatcher, options.credentials, USER_AGENT, options.clock),
+      tokenProvider: options.tokenProvider ?? new DockerTokenProvider(options.backend, this.dispatcher, options.credentials, USER_AGENT, clock),
       realmPolicy,
       logger: options.logger,
-      clock: options.clock,
       ping: () => this.ping(),
+      clock,
     });
   }
 
@@ -107,8 +128,28 @@ export class UpstreamClient {
     return new URL(url.replace(/^\//, ''), this.root);
   }
 
-  /** Sends an authenticated request and returns it when its status is expected. */
+  /**
+   * Sends an authenticated request and returns it when its status is expected, within one
+   * deadline. A streamed request body is bounded by idle time only (a layer may take minutes),
+   * and so is a blob's response body: the deadline ends when its headers arrive.
+   */
   async send(call: UpstreamCall): Promise<UpstreamReply> {
+    const deadline = call.body instanceof Readable ? undefined : new Deadline(this.options.backend, this.requestMs, this.live);
+    let reply: UpstreamReply;
+    try {
+      reply = await this.exchange(call, deadline);
+    } catch (err) {
+      deadline?.release();
+      throw err;
+    }
+    if (deadline) {
+      if (call.op === 'blob') deadline.stopClock();
+      reply.body.once('close', () => deadline.release());
+    }
+    return reply;
+  }
+
+  private async exchange(call: UpstreamCall, deadline: Deadline | undefined): Promise<UpstreamReply> {
     const url = this.resolve(call.url);
     // Authorization goes only to the registry itself, never to a host it points us at.
     const ours = url.origin === this.root.origin;
@@ -119,7 +160,9 @@ export class UpstreamClient {
       let auth: AuthorizationUse = { kind: 'none', cached: false };
       if (ours) {
         try {
-          auth = await this.auth.authorize(scopes, stage > 0);
+          // The ping and token fetch are shared with other requests: waited for, not cancelled.
+          const authorizing = this.auth.authorize(scopes, stage > 0);
+          auth = await (deadline ? deadline.race(authorizing) : authorizing);
         } catch (err) {
           if (!(err instanceof CredentialsRejected)) throw err;
           if (!err.anonymous && stage < 2) {
@@ -132,7 +175,7 @@ export class UpstreamClient {
       }
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...call.headers };
       if (auth.header) headers.authorization = auth.header;
-      const res = await this.dispatch(call, url, headers, replayable);
+      const res = await this.dispatch(call, url, headers, replayable, deadline);
       if (res.statusCode === 401 && ours) {
         const learned = this.auth.learn(res.headers['www-authenticate']);
         await discard(res.body);
@@ -165,34 +208,87 @@ export class UpstreamClient {
     }
   }
 
-  /** A request without any credentials (presigned storage URLs carry their own authorisation). */
+  /**
+   * A request without any credentials (presigned storage URLs carry their own authorisation).
+   * Storage is not the registry: its failures do not count against the registry's circuit.
+   */
   async sendAnonymous(method: 'GET' | 'HEAD', url: URL, headers: Record<string, string>): Promise<UpstreamReply> {
-    const res = await this.dispatch({ method }, url, { 'user-agent': USER_AGENT, ...headers }, true);
+    // Blob bytes follow: the deadline covers the wait for headers only.
+    const deadline = new Deadline(this.options.backend, this.requestMs, this.live);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.withRetries({ method }, url, { 'user-agent': USER_AGENT, ...headers }, true, deadline);
+    } catch (err) {
+      deadline.release();
+      throw err;
+    }
+    deadline.stopClock();
+    res.body.once('close', () => deadline.release());
     return { statusCode: res.statusCode, headers: res.headers, body: res.body, url };
   }
 
+  /**
+   * Called at shutdown, after the gateway stopped serving: a request still in flight (a catalog
+   * listing the catalog stopped waiting for) has nobody left to answer, so it is cut, not awaited.
+   */
   async close(): Promise<void> {
+    const reason = new OciError('UNAVAILABLE', `backend ${this.options.backend}: Gantry is shutting down`);
+    for (const deadline of this.live) deadline.cancel(reason);
     await this.dispatcher.close();
   }
 
   /** `GET /v2/` without credentials to learn the challenge. */
   private async ping(): Promise<AuthChallenge> {
-    const res = await this.dispatch({ method: 'GET' }, this.resolve('v2/'), { 'user-agent': USER_AGENT }, true);
-    if (res.statusCode >= 500) throw await errorFromResponse(res, this.options.backend, 'ping');
-    await discard(res.body);
-    if (res.statusCode === 401) return selectChallenge(res.headers['www-authenticate']) ?? { scheme: 'basic' };
-    return { scheme: 'none' };
+    const deadline = new Deadline(this.options.backend, this.requestMs, this.live);
+    try {
+      const res = await this.dispatch({ method: 'GET' }, this.resolve('v2/'), { 'user-agent': USER_AGENT }, true, deadline);
+      if (res.statusCode >= 500) throw await errorFromResponse(res, this.options.backend, 'ping');
+      await discard(res.body);
+      if (res.statusCode === 401) return selectChallenge(res.headers['www-authenticate']) ?? { scheme: 'basic' };
+      return { scheme: 'none' };
+    } finally {
+      deadline.release();
+    }
   }
 
   /**
-   * One logical request with network-level retries. Only idempotent methods without a streamed
-   * body are retried: a PATCH of a stream cannot be replayed, and a POST may open a session twice.
+   * One logical request to the registry through its circuit breaker. Network errors, timeouts
+   * and 5xx (retries included: one request, one count) are failures; any other answer is the
+   * upstream being alive.
    */
   private async dispatch(
     call: Pick<UpstreamCall, 'method' | 'body'>,
     url: URL,
     headers: Record<string, string>,
     replayable: boolean,
+    deadline: Deadline | undefined,
+  ): Promise<Dispatcher.ResponseData> {
+    const admission = this.circuit.admit();
+    let outcome: Outcome = 'failure';
+    try {
+      const res = await this.withRetries(call, url, headers, replayable, deadline);
+      // 501 is an upstream alive enough to say it lacks a feature.
+      outcome = res.statusCode >= 500 && res.statusCode !== 501 ? 'failure' : 'success';
+      return res;
+    } catch (err) {
+      if (isClientFault(err, call.body)) outcome = 'neutral';
+      throw err;
+    } finally {
+      admission.settle(outcome);
+    }
+  }
+
+  /**
+   * One logical request with network-level retries. Only idempotent methods without a streamed
+   * body are retried: a PATCH of a stream cannot be replayed, and a POST may open a session twice.
+   * Retries happen only within the deadline: no sleep past it, no attempt without time to finish.
+   */
+  private async withRetries(
+    call: Pick<UpstreamCall, 'method' | 'body'>,
+    url: URL,
+    headers: Record<string, string>,
+    replayable: boolean,
+    deadline: Deadline | undefined,
   ): Promise<Dispatcher.ResponseData> {
     const idempotent = call.method === 'GET' || call.method === 'HEAD' || call.method === 'DELETE';
     const attempts = idempotent && replayable ? this.options.retries + 1 : 1;
@@ -200,24 +296,28 @@ export class UpstreamClient {
       const last = attempt + 1 >= attempts;
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, { method: call.method, headers, body: call.body ?? null, dispatcher: this.dispatcher, highWaterMark: BODY_HIGH_WATER_MARK });
+        res = await request(url, {
+          method: call.method, headers, body: call.body ?? null, dispatcher: this.dispatcher, highWaterMark: BODY_HIGH_WATER_MARK, signal: deadline?.signal,
+        });
       } catch (err) {
+        // The deadline's own reason: already the 503 to answer with.
+        if (isOciError(err)) throw err;
         const code = (err as { code?: string }).code;
         if (code === 'UND_ERR_INVALID_ARG') throw err;
         // The client's body did not match its own Content-Length: its fault, not the upstream's.
         if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') throw new OciError('SIZE_INVALID', 'body length does not match Content-Length');
-        if (last) throw unavailable(this.options.backend, err);
         const delay = backoffDelay(attempt);
+        if (last || !fitsBefore(deadline, delay)) throw unavailable(this.options.backend, err);
         this.options.logger.debug({ method: call.method, host: url.host, code, delay }, 'upstream request failed, retrying');
         await sleep(delay);
         continue;
       }
       if (!last && isRetryableStatus(res.statusCode)) {
         const retryAfter = parseRetryAfter(res.headers['retry-after']);
+        const delay = retryAfter ?? backoffDelay(attempt);
         // A long Retry-After is the upstream's answer, not something to sit through.
-        if (retryAfter === undefined || retryAfter <= MAX_RETRY_AFTER_MS) {
+        if ((retryAfter === undefined || retryAfter <= MAX_RETRY_AFTER_MS) && fitsBefore(deadline, delay)) {
           await discard(res.body);
-          const delay = retryAfter ?? backoffDelay(attempt);
           this.options.logger.debug({ method: call.method, host: url.host, status: res.statusCode, delay }, 'upstream busy, retrying');
           await sleep(delay);
           continue;
@@ -234,4 +334,15 @@ export class UpstreamClient {
     this.options.logger.warn({ anonymous }, message);
     return new OciError('UNAUTHORIZED', message);
   }
+}
+
+/** True when a retry after `delay` ms still leaves its attempt time to finish within the deadline. */
+function fitsBefore(deadline: Deadline | undefined, delay: number): boolean {
+  return !deadline || delay + MIN_ATTEMPT_MS <= deadline.remainingMs();
+}
+
+/** A failure that says nothing about the upstream: the client's body broke or did not match. */
+function isClientFault(err: unknown, body: UpstreamCall['body']): boolean {
+  if (body instanceof Readable && body.errored) return true;
+  return (err as { code?: string }).code === 'UND_ERR_INVALID_ARG' || (isOciError(err) && err.code === 'SIZE_INVALID');
 }
