@@ -47,3 +47,8 @@ test('LOG_LEVEL maps to logLevel: "_" inside a segment marks camelCase, "__" sep
   assert.equal(config.server.logLevel, 'warn');
   assert.equal(config.server.uploadSessions.store, 'memory');
 });
+
+test('the variable that set a key is blamed, not an earlier one that created its parent', () => {
+  const message = errorOf(() => loadConfig({ env: { GANTRY_SERVER__LISTEN: '127.0.0.1:6000', GANTRY_SERVER__LOGLEVEL: 'debug' } }));
+  assert.match(message, /\n {2}GANTRY_SERVER__LOGLEVEL: server: Unrecognized key: "loglevel"$/);
+});

@@ -42,12 +42,14 @@ export function applyEnvOverrides(target: Record<string, unknown>, env: NodeJS.P
 }
 
 /**
- * The variable a validation issue at `issuePath` comes from, if any. An unrecognised key is
+ * The variable a validation issue at `issuePath` comes from, if any: the one that set that key
+ * (or a key above it), else the one that created the node it sits in. An unrecognised key is
  * reported at its parent: `keys` names the children the issue is about.
  */
 export function overrideBehind(overrides: readonly EnvOverride[], issuePath: readonly PropertyKey[], keys: readonly string[] = []): EnvOverride | undefined {
   const candidates = keys.length > 0 ? keys.map((k) => [...issuePath, k]) : [issuePath];
-  return overrides.find((o) => candidates.some((path) => isPrefix(o.introduced, path)));
+  const blames = (prefix: readonly PropertyKey[]): boolean => candidates.some((path) => isPrefix(prefix, path));
+  return overrides.find((o) => blames(o.path)) ?? overrides.find((o) => blames(o.introduced));
 }
 
 function isPrefix(prefix: readonly PropertyKey[], path: readonly PropertyKey[]): boolean {
