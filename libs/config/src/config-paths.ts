@@ -11,8 +11,8 @@ export interface PathIssue {
 /**
  * Makes every filesystem path of a validated configuration absolute against `baseDir` (the
  * config file's directory, like secret files), so that where Gantry writes does not depend on
- * the directory it was started from: `server.uploadSessions.path`, `server.tls.*File` and each
- * `type: local` backend's `path`. `baseDir` undefined (embedded defaults): paths stay as they
+ * the directory it was started from: `server.uploadSessions.path`, `server.tls.*File`, each
+ * `type: local` backend's `path` and a GAR backend's `credentialsFile`. `baseDir` undefined (embedded defaults): paths stay as they
  * are, relative to the working directory. A new object: zod hands out shared default objects.
  */
 export function resolveConfigPaths(config: GantryConfig, baseDir: string | undefined): GantryConfig {
@@ -26,7 +26,11 @@ export function resolveConfigPaths(config: GantryConfig, baseDir: string | undef
       ...(server.tls ? { tls: { certFile: absolute(server.tls.certFile), keyFile: absolute(server.tls.keyFile) } } : {}),
     },
     backends: Object.fromEntries(
-      Object.entries(config.backends).map(([name, backend]) => [name, backend.type === 'local' ? { ...backend, path: absolute(backend.path) } : backend]),
+      Object.entries(config.backends).map(([name, backend]) => {
+        if (backend.type === 'local') return [name, { ...backend, path: absolute(backend.path) }];
+        if (backend.type === 'gar' && backend.credentialsFile) return [name, { ...backend, credentialsFile: absolute(backend.credentialsFile) }];
+        return [name, backend];
+      }),
     ),
   };
 }
