@@ -1,12 +1,12 @@
 # Production image on node:24. Not built in CI (no Docker engine there); the same processes are.
 FROM node:24 AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY scripts scripts
 COPY apps apps
 COPY libs libs
-RUN npm run build && npm prune --omit=dev
+# npm ci builds (the prepare script); then only the runtime dependencies stay.
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:24-slim
 WORKDIR /app

@@ -10,37 +10,32 @@
  */
 import { loadConfig, type GantryConfig } from '#config';
 import { collectGarbage, type GcOptions } from '#registry';
-import { configPathFrom } from './bootstrap/cli-args';
+import { parseCommandLine, type Command, type FlagValues } from './bootstrap/cli-args';
 
-const USAGE = 'usage: gantry gc [--dry-run] [--verify] [--grace-seconds N] [--config path]';
+const GC_COMMAND: Command = {
+  name: 'gantry gc',
+  options: { 'dry-run': { type: 'boolean' }, verify: { type: 'boolean' }, 'grace-seconds': { type: 'string' } },
+  usage: `usage: gantry gc [--dry-run] [--verify] [--grace-seconds N] [--config path]
+Removes manifests and blobs no tag reaches from every type: local backend.
+
+  --dry-run           report what would be removed, remove nothing
+  --verify            re-hash every blob and remove corrupt ones
+  --grace-seconds N   keep anything modified in the last N seconds (default 3600)
+  --config path       the configuration file (default: $GANTRY_CONFIG, else the embedded defaults)
+  -h, --help          print this help and exit
+  --version           print the version and exit`,
+};
 
 class UsageError extends Error {}
 
-/** The gc flags; `--config` is read by `configPathFrom` and only skipped here. */
-function parseGcArgs(argv: readonly string[]): GcOptions {
+function gcOptionsOf(values: FlagValues): GcOptions {
   const options: GcOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    switch (flag) {
-      case '--dry-run':
-        options.dryRun = true;
-        break;
-      case '--verify':
-        options.verify = true;
-        break;
-      case '--grace-seconds': {
-        const value = inline ?? argv[++i];
-        if (value === undefined || !/^\d+$/.test(value)) throw new UsageError(`--grace-seconds needs a whole number of seconds, got ${value ?? 'nothing'}`);
-        options.graceSeconds = Number(value);
-        break;
-      }
-      case '--config':
-        if (inline === undefined) i++;
-        break;
-      default:
-        throw new UsageError(`unknown argument: ${arg}`);
-    }
+  if (values['dry-run']) options.dryRun = true;
+  if (values.verify) options.verify = true;
+  const grace = values['grace-seconds'];
+  if (grace !== undefined) {
+    if (typeof grace !== 'string' || !/^\d+$/.test(grace)) throw new UsageError(`--grace-seconds needs a whole number of seconds, got ${String(grace) || 'nothing'}`);
+    options.graceSeconds = Number(grace);
   }
   return options;
 }
@@ -50,13 +45,18 @@ function localBackends(config: GantryConfig): { name: string; path: string }[] {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  const cli = parseCommandLine(GC_COMMAND, argv, process.env);
+  if (cli.action === 'exit') {
+    (cli.code === 0 ? process.stdout : process.stderr).write(cli.text);
+    return cli.code;
+  }
   let options: GcOptions;
   let config: GantryConfig;
   try {
-    options = parseGcArgs(argv);
-    config = loadConfig({ file: configPathFrom(argv, process.env) });
+    options = gcOptionsOf(cli.values);
+    config = loadConfig({ file: cli.configPath });
   } catch (err) {
-    const hint = err instanceof UsageError ? `\n${USAGE}` : '';
+    const hint = err instanceof UsageError ? `\n${GC_COMMAND.usage}` : '';
     process.stderr.write(`gantry gc: ${(err as Error).message}${hint}\n`);
     return 2;
   }

@@ -1,26 +1,59 @@
-import { ConfigError, loadConfig } from '#config';
-import { configPathFrom } from './bootstrap/cli-args';
+import { ConfigError, loadConfig, type GantryConfig } from '#config';
+import { parseCommandLine, type Command } from './bootstrap/cli-args';
 import { createGateway } from './bootstrap/create-gateway';
+import { describeListenError } from './bootstrap/listen-error';
 import { createLogger } from './bootstrap/logger';
 
+const GATEWAY_COMMAND: Command = {
+  name: 'gantry',
+  options: {},
+  usage: `usage: gantry [--config path]
+Serves the OCI Distribution API in front of the configured backends.
+
+  --config path   the configuration file (default: $GANTRY_CONFIG; neither: embedded defaults,
+                  hub/* via Docker Hub and every other name stored in ./data)
+  -h, --help      print this help and exit
+  --version       print the version and exit
+
+GANTRY_<PATH> variables override keys: GANTRY_SERVER__LISTEN=127.0.0.1:6000,
+GANTRY_SERVER__LOG_LEVEL=debug ("__" between keys, "_" before a capital letter).`,
+};
+
+/** Exit codes: 0 stopped cleanly, 1 failed to start or forced exit, 2 bad arguments or configuration. */
 async function main(): Promise<void> {
-  let config;
+  const cli = parseCommandLine(GATEWAY_COMMAND, process.argv.slice(2), process.env);
+  if (cli.action === 'exit') {
+    (cli.code === 0 ? process.stdout : process.stderr).write(cli.text);
+    process.exitCode = cli.code;
+    return;
+  }
+  let config: GantryConfig;
   try {
-    config = loadConfig({ file: configPathFrom(process.argv.slice(2), process.env) });
+    config = loadConfig({ file: cli.configPath });
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof Error) {
-      process.stderr.write(`gantry: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
+    return fail(2, (err as Error).message);
   }
   const logger = createLogger(config.server.logLevel);
-  const app = await createGateway(config, logger);
+  let app;
+  try {
+    app = await createGateway(config, logger);
+  } catch (err) {
+    if (err instanceof ConfigError) return fail(2, err.message);
+    throw err;
+  }
   const [host, port] = splitListen(config.server.listen);
-  await app.listen(port, host);
-  const url = config.server.publicUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  try {
+    await app.listen(port, host);
+  } catch (err) {
+    const reason = describeListenError(err, config.server.listen);
+    if (reason) return fail(1, reason);
+    throw err;
+  }
+  const scheme = config.server.tls ? 'https' : 'http';
+  const url = config.server.publicUrl ?? `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info({ url, backends: Object.keys(config.backends) }, `Gantry listening on ${url}`);
-  logger.info(`try: skopeo copy --dest-tls-verify=false docker://docker.io/library/alpine:3 docker://${new URL(url).host}/demo/alpine:3`);
+  const tlsFlag = config.server.tls ? '' : '--dest-tls-verify=false ';
+  logger.info(`try: skopeo copy ${tlsFlag}docker://docker.io/library/alpine:3 docker://${new URL(url).host}/demo/alpine:3`);
 
   // In-flight transfers get the grace period; connections that fall idle meanwhile are closed
   // (keep-alive would otherwise hold the server open), and after the grace period it goes anyway.
@@ -36,6 +69,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/** One line on stderr, no stack: the operator can act on the message alone. */
+function fail(code: number, message: string): never {
+  process.stderr.write(`gantry: ${message}\n`);
+  process.exit(code);
 }
 
 function splitListen(listen: string): [string, number] {

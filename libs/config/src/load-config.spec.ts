@@ -70,7 +70,7 @@ test('errors name the offending key', () => {
   });
 });
 
-test('only secret keys are read from files; a GAR credentialsFile stays a path', () => {
+test('only secret keys are read from files; a GAR credentialsFile stays a path (made absolute)', () => {
   writeFileSync(join(dir, 'sp-secret'), 'sp-value\n');
   const path = file('secrets.yaml', `
 backends:
@@ -83,5 +83,5 @@ routes: [{ prefix: "", backend: acr }]
   assert.ok(acr.type === 'acr' && acr.credentials && 'clientSecret' in acr.credentials);
   assert.equal(acr.credentials.clientSecret, 'sp-value');
   const gar = config.backends.gar!;
-  assert.equal(gar.type === 'gar' && gar.credentialsFile, './key.json');
+  assert.equal(gar.type === 'gar' && gar.credentialsFile, join(dir, 'key.json'), 'a path, relative to the config file');
 });

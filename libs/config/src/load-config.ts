@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { resolveConfigPaths, unreadableTlsFiles } from './config-paths';
+import { applyEnvOverrides, overrideBehind, type EnvOverride } from './env-overrides';
 import { configSchema, type GantryConfig } from './schema';
 
 export class ConfigError extends Error {
@@ -31,9 +33,10 @@ export interface LoadOptions {
 }
 
 /**
- * Reads gantry.yaml, applies `GANTRY_<PATH>` environment overrides (path segments joined by
- * `__`, e.g. `GANTRY_SERVER__LISTEN`), resolves every `<key>File` secret into `<key>`, and
- * validates. Every error names the offending key.
+ * Reads gantry.yaml, applies `GANTRY_<PATH>` environment overrides (see `applyEnvOverrides`),
+ * resolves every `<key>File` secret into `<key>`, validates, and makes filesystem paths absolute
+ * against the config file's directory. Every error names the offending key, and the variable
+ * when an environment override introduced it.
  */
 export function loadConfig(options: LoadOptions = {}): GantryConfig {
   const env = options.env ?? process.env;
@@ -55,50 +58,41 @@ export function loadConfig(options: LoadOptions = {}): GantryConfig {
     raw = embeddedDefaults();
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source}: must be a mapping`);
-  applyEnvOverrides(raw as Record<string, unknown>, env);
-  resolveSecretFiles(raw, [], options.file ? dirname(resolve(options.file)) : process.cwd(), source);
+  const overrides = applyEnvOverrides(raw as Record<string, unknown>, env);
+  const baseDir = options.file ? dirname(resolve(options.file)) : undefined;
+  const secretIssues: Issue[] = [];
+  resolveSecretFiles(raw, [], baseDir ?? process.cwd(), secretIssues);
+  if (secretIssues.length > 0) throw invalid(source, secretIssues, overrides);
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${issue.message}`);
-    throw new ConfigError(`${source}: invalid configuration:\n${lines.join('\n')}`);
+    throw invalid(source, result.error.issues.map((i) => ({ path: i.path, message: i.message, keys: i.code === 'unrecognized_keys' ? i.keys : [] })), overrides);
   }
-  return result.data;
+  const config = resolveConfigPaths(result.data, baseDir);
+  const fileIssues = unreadableTlsFiles(config);
+  if (fileIssues.length > 0) throw invalid(source, fileIssues, overrides);
+  return config;
+}
+
+interface Issue {
+  path: readonly PropertyKey[];
+  message: string;
+  /** The keys an "unrecognized key" issue at `path` is about. */
+  keys?: readonly string[];
+}
+
+/** One line per issue; an issue an environment variable introduced is prefixed with its name. */
+function invalid(source: string, issues: readonly Issue[], overrides: readonly EnvOverride[]): ConfigError {
+  const lines = issues.map((issue) => {
+    const override = overrideBehind(overrides, issue.path, issue.keys);
+    return { fromEnv: override !== undefined, text: `  ${override ? `${override.variable}: ` : ''}${formatPath(issue.path)}: ${issue.message}` };
+  });
+  const header = lines.every((l) => l.fromEnv) ? 'invalid configuration from the environment' : `${source}: invalid configuration`;
+  return new ConfigError(`${header}:\n${lines.map((l) => l.text).join('\n')}`);
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
-}
-
-function applyEnvOverrides(target: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
-  for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith('GANTRY_') || key === 'GANTRY_CONFIG' || value === undefined) continue;
-    const segments = key.slice('GANTRY_'.length).split('__').map(envSegmentToKey);
-    let node: Record<string, unknown> = target;
-    for (const segment of segments.slice(0, -1)) {
-      const next = findKey(node, segment);
-      if (typeof node[next] !== 'object' || node[next] === null) node[next] = {};
-      node = node[next] as Record<string, unknown>;
-    }
-    const last = findKey(node, segments[segments.length - 1]!);
-    node[last] = coerce(value);
-  }
-}
-
-/** `PUBLIC_URL` -> `publicUrl`; existing keys are matched case-insensitively. */
-function envSegmentToKey(segment: string): string {
-  return segment.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-function findKey(node: Record<string, unknown>, wanted: string): string {
-  return Object.keys(node).find((k) => k.toLowerCase() === wanted.toLowerCase()) ?? wanted;
-}
-
-function coerce(value: string): unknown {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  if (/^-?\d+$/.test(value)) return Number(value);
-  return value;
 }
 
 /** The secrets that may come from a file: `<secret>File: path` becomes `<secret>: contents`. */
@@ -109,7 +103,7 @@ function secretKeyOf(key: string): string | undefined {
   return target && SECRET_KEYS.has(target) ? target : undefined;
 }
 
-function resolveSecretFiles(node: unknown, path: string[], baseDir: string, source: string): void {
+function resolveSecretFiles(node: unknown, path: string[], baseDir: string, issues: Issue[]): void {
   if (typeof node !== 'object' || node === null) return;
   const record = node as Record<string, unknown>;
   for (const [key, value] of Object.entries(record)) {
@@ -117,12 +111,12 @@ function resolveSecretFiles(node: unknown, path: string[], baseDir: string, sour
     if (target && typeof value === 'string') {
       try {
         record[target] = readFileSync(resolve(baseDir, value), 'utf8').replace(/\r?\n$/, '');
+        delete record[key];
       } catch (err) {
-        throw new ConfigError(`${source}: ${[...path, key].join('.')}: cannot read secret file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+        issues.push({ path: [...path, key], message: `cannot read secret file: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
       }
-      delete record[key];
     } else {
-      resolveSecretFiles(value, [...path, key], baseDir, source);
+      resolveSecretFiles(value, [...path, key], baseDir, issues);
     }
   }
 }

@@ -124,11 +124,20 @@ const routeSchema = z.strictObject({
   upstreamPrefix: z.string().regex(/^([a-z0-9._-]+\/)*$/, 'must be empty or end with "/"').default(''),
 });
 
+/** `host:port` or `[v6]:port`, port 1–65535. */
+const listenAddress = z.string().superRefine((value, ctx) => {
+  const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(value);
+  if (!match) ctx.addIssue({ code: 'custom', message: 'must be host:port' });
+  else if (Number(match[2]) < 1 || Number(match[2]) > 65535) ctx.addIssue({ code: 'custom', message: 'port must be 1–65535' });
+});
+
 export const configSchema = z
   .strictObject({
     server: z
       .strictObject({
-        listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port').default('0.0.0.0:5000'),
+        listen: listenAddress.default('0.0.0.0:5000'),
+        /** Serve HTTPS directly; paths are relative to the config file. */
+        tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
         publicUrl: z.url().optional(),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
         /** Seconds given to in-flight transfers at shutdown. */

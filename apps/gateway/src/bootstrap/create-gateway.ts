@@ -7,6 +7,7 @@ import type { GantryConfig } from '#config';
 import { createBackend, type Registry } from '#registry';
 import { AppModule } from '../app.module';
 import { API_VERSION_HEADER } from '../http/responses';
+import { httpsOptions } from './https-options';
 import { NestPinoLogger } from './logger';
 
 /** Builds the gateway app: backends from config, Fastify with bodies left as raw streams. */
@@ -15,7 +16,10 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
   for (const [name, backendConfig] of Object.entries(config.backends)) {
     backends.set(name, await createBackend(name, backendConfig, logger));
   }
+  // server.tls: HTTPS on the same listener, so clients need no insecure-registries entry.
+  const https = httpsOptions(config);
   const adapter = new FastifyAdapter({
+    ...(https ? { https } : {}),
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },

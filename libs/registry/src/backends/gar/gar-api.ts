@@ -23,7 +23,7 @@ export function clientEndpoint(apiEndpoint: string): { apiEndpoint: string; port
  */
 export class GarApi {
   private readonly client: v1.ArtifactRegistryClient;
-  private readonly callOptions: { timeout: number };
+  private readonly callOptions: { timeout: number; autoPaginate: false };
   private readonly retries: number;
   private readonly parent: string;
 
@@ -41,7 +41,8 @@ export class GarApi {
     } as ConstructorParameters<typeof v1.ArtifactRegistryClient>[0]);
     // gax's own retry reports exhausted retries as DEADLINE_EXCEEDED, hiding the quota error
     // the client must see as TOOMANYREQUESTS: the retry loop is ours (`withRetries`).
-    this.callOptions = { timeout: config.timeouts.readMs };
+    // autoPaginate: the async iterators page on demand anyway; gax warns at every call unless told.
+    this.callOptions = { timeout: config.timeouts.readMs, autoPaginate: false };
     this.retries = config.retries;
   }
 

@@ -4,6 +4,7 @@ import type { BackendOfType } from '#config';
 import type { Registry } from '../../port';
 import type { Clock } from '../generic/clock';
 import { GarApi } from './gar-api';
+import { authClientFromFile } from './google-credentials-file';
 import { gcrRepositoryOf, GarRegistry } from './gar-registry';
 import { GoogleCredentials } from './google-credentials';
 
@@ -29,12 +30,12 @@ export function garRegistryUrl(config: BackendOfType<'gar'>): string {
 export function createGarRegistry(name: string, config: BackendOfType<'gar'>, logger: Logger, deps: GarDeps = {}): Registry {
   let client: () => Promise<AuthClient>;
   let api: GarApi;
-  if (deps.authClient) {
-    const authClient = deps.authClient;
+  const authClient = deps.authClient ?? (config.credentialsFile ? authClientFromFile(name, config.credentialsFile, [CLOUD_PLATFORM_SCOPE]) : undefined);
+  if (authClient) {
     client = async () => authClient;
     api = new GarApi(name, config, { authClient });
   } else {
-    const googleAuth = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], ...(config.credentialsFile ? { keyFilename: config.credentialsFile } : {}) });
+    const googleAuth = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
     client = () => googleAuth.getClient() as Promise<AuthClient>;
     api = new GarApi(name, config, { googleAuth });
   }

@@ -206,7 +206,7 @@ describe('local backend: blobs', () => {
   });
 
   test('status and close', async () => {
-    assert.deepEqual(await f.registry.status(), { name: 'local', type: 'local', path: f.store });
+    assert.deepEqual(await f.registry.status(), { name: 'local', type: 'local', delete: true });
     assert.equal(f.registry.blobMode, 'proxy');
     await f.registry.close();
   });

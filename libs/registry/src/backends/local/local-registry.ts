@@ -90,8 +90,9 @@ export class LocalRegistry implements Registry {
     await removeOlderThan(this.layout.tmpDir, Math.max(this.expiryMs, TMP_MAX_AGE_MS));
   }
 
+  /** No filesystem path: the admin API is not protected yet, and anyone may read it. */
   async status(): Promise<BackendStatus> {
-    return { name: this.name, type: 'local', path: this.layout.root };
+    return { name: this.name, type: 'local', delete: this.config.delete };
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,50 @@
+import { accessSync, constants } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { GantryConfig } from './schema';
+
+/** A problem with one key, reported like a schema issue. */
+export interface PathIssue {
+  path: string[];
+  message: string;
+}
+
+/**
+ * Makes every filesystem path of a validated configuration absolute against `baseDir` (the
+ * config file's directory, like secret files), so that where Gantry writes does not depend on
+ * the directory it was started from: `server.uploadSessions.path`, `server.tls.*File`, each
+ * `type: local` backend's `path` and a GAR backend's `credentialsFile`. `baseDir` undefined (embedded defaults): paths stay as they
+ * are, relative to the working directory. A new object: zod hands out shared default objects.
+ */
+export function resolveConfigPaths(config: GantryConfig, baseDir: string | undefined): GantryConfig {
+  const absolute = (path: string): string => (baseDir === undefined || isAbsolute(path) ? path : resolve(baseDir, path));
+  const { server } = config;
+  return {
+    ...config,
+    server: {
+      ...server,
+      uploadSessions: { ...server.uploadSessions, path: absolute(server.uploadSessions.path) },
+      ...(server.tls ? { tls: { certFile: absolute(server.tls.certFile), keyFile: absolute(server.tls.keyFile) } } : {}),
+    },
+    backends: Object.fromEntries(
+      Object.entries(config.backends).map(([name, backend]) => {
+        if (backend.type === 'local') return [name, { ...backend, path: absolute(backend.path) }];
+        if (backend.type === 'gar' && backend.credentialsFile) return [name, { ...backend, credentialsFile: absolute(backend.credentialsFile) }];
+        return [name, backend];
+      }),
+    ),
+  };
+}
+
+/** The TLS files that cannot be read, as issues naming their keys. */
+export function unreadableTlsFiles(config: GantryConfig): PathIssue[] {
+  const tls = config.server.tls;
+  if (!tls) return [];
+  return (['certFile', 'keyFile'] as const).flatMap((key) => {
+    try {
+      accessSync(tls[key], constants.R_OK);
+      return [];
+    } catch (err) {
+      return [{ path: ['server', 'tls', key], message: `cannot read ${tls[key]}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` }];
+    }
+  });
+}
