@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { OciError } from '#oci';
 import { LOGGER } from '../bootstrap/tokens';
+import { wasCutForIdleness } from './body-idle-timeout';
+import { bodyBrokeOff } from './client-abort';
 import { API_VERSION_HEADER } from './responses';
 
 /** The one place errors become OCI error envelopes. */
@@ -14,6 +16,15 @@ export class OciErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const req = http.getRequest<FastifyRequest>();
+    if (bodyBrokeOff(req.raw)) {
+      // Nobody is left to answer (or the idle timeout answered already): a client's doing, not an error.
+      if (!wasCutForIdleness(req.raw)) {
+        const code = (exception as { code?: unknown }).code;
+        this.logger.info({ reqId: req.id, method: req.method, url: req.url.split('?')[0]?.slice(0, 256), ...(typeof code === 'string' ? { code } : {}) }, 'client aborted the request');
+      }
+      if (!reply.sent) reply.raw.destroy();
+      return;
+    }
     const error = this.toOciError(exception, req);
     if (reply.sent || reply.raw.headersSent) {
       // Mid-stream failure: the only honest signal left is a broken connection.

@@ -267,6 +267,11 @@ export class GenericRegistry implements Registry {
     return this.uploads.patch(name, decodeHandle(handle, this.name), chunk);
   }
 
+  async uploadStatus(repo: string, handle: UploadHandle): Promise<UploadProgress> {
+    const name = this.upstreamName(repo);
+    return this.uploads.status(name, decodeHandle(handle, this.name));
+  }
+
   async finishUpload(repo: string, handle: UploadHandle, digest: string, chunk?: ChunkInput): Promise<void> {
     const name = this.upstreamName(repo);
     parseDigest(digest);
