@@ -1,14 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import { OciError } from '#oci';
 import { API_VERSION_HEADER } from './responses';
 
-const cutForIdleness = new WeakSet<IncomingMessage>();
+const cutForIdleness = new WeakMap<IncomingMessage, number>();
 
-/** True when this request was ended by the body idle timeout (it is logged already). */
-export function wasCutForIdleness(req: IncomingMessage): boolean {
-  return cutForIdleness.has(req);
+/** The idle timeout (s) when it ended this request; the error filter logs the request's end. */
+export function idleCutSeconds(req: IncomingMessage): number | undefined {
+  return cutForIdleness.get(req);
 }
 
 /**
@@ -19,7 +18,7 @@ export function wasCutForIdleness(req: IncomingMessage): boolean {
  *
  * Progress is read from the socket's byte count on a timer: nothing runs per chunk.
  */
-export function watchBodyIdleness(req: FastifyRequest, reply: FastifyReply, idleMs: number, logger: Logger): void {
+export function watchBodyIdleness(req: FastifyRequest, reply: FastifyReply, idleMs: number): void {
   const raw = req.raw;
   const socket = raw.socket;
   let seen = socket.bytesRead;
@@ -41,9 +40,8 @@ export function watchBodyIdleness(req: FastifyRequest, reply: FastifyReply, idle
     }
     if (now - lastProgress < idleMs) return;
     stop();
-    cutForIdleness.add(raw);
     const seconds = Math.round(idleMs / 1000);
-    logger.info({ reqId: req.id, method: req.method, url: req.url.split('?')[0]?.slice(0, 256), idleSeconds: seconds }, 'request body idle; request ended');
+    cutForIdleness.set(raw, seconds);
     const error = new OciError('UNSUPPORTED', `no request body bytes for ${seconds} s`, { status: 408 });
     const cut = (): void => void raw.destroy(error);
     if (reply.sent || reply.raw.headersSent) return cut();

@@ -21,8 +21,8 @@ function parseErrorAnswer(err: NodeJS.ErrnoException & { reason?: string }, requ
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return { status: 408, message: 'request headers were not received in time' };
     case 'HPE_INVALID_METHOD':
-      // A well-formed token is a method Gantry does not implement; anything else is not HTTP.
-      return requestLine && /^[A-Za-z]+$/.test(requestLine.method)
+      // A well-formed request line names a method Gantry does not implement; anything else is not HTTP.
+      return requestLine?.http && /^[A-Za-z]+$/.test(requestLine.method)
         ? { status: 501, message: 'unknown request method' }
         : { status: 400, message: 'malformed request line' };
     default:
@@ -33,13 +33,15 @@ function parseErrorAnswer(err: NodeJS.ErrnoException & { reason?: string }, requ
 interface RequestLine {
   method: string;
   url: string;
+  /** It ends in an HTTP version, as a request line must. */
+  http: boolean;
 }
 
 /** Method and URL from what the parser had read, for the access log. */
 function requestLineOf(rawPacket: unknown): RequestLine | undefined {
   if (!Buffer.isBuffer(rawPacket)) return undefined;
-  const match = /^(\S{1,32}) (\S+)/.exec(rawPacket.toString('latin1', 0, 4096));
-  return match ? { method: match[1]!, url: match[2]! } : undefined;
+  const match = /^(\S{1,32}) (\S+)( HTTP\/\d\.\d\r?\n)?/.exec(rawPacket.toString('latin1', 0, 4096));
+  return match ? { method: match[1]!, url: match[2]!, http: match[3] !== undefined } : undefined;
 }
 
 /** Node's `clientError`: the connection gets one OCI error response, then it is closed. */

@@ -32,6 +32,6 @@ export function installHttpGuards(fastify: FastifyInstance, server: ServerConfig
   fastify.server.on('checkExpectation', expectationHandler(logger, requestIdOf));
   const idleMs = server.bodyIdleTimeoutSeconds * 1000;
   fastify.addHook('onRequest', async (req, reply) => {
-    if (hasBody(req.raw)) watchBodyIdleness(req, reply, idleMs, logger);
+    if (hasBody(req.raw)) watchBodyIdleness(req, reply, idleMs);
   });
 }

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { OciError } from '#oci';
 import { LOGGER } from '../bootstrap/tokens';
-import { wasCutForIdleness } from './body-idle-timeout';
+import { idleCutSeconds } from './body-idle-timeout';
 import { bodyBrokeOff } from './client-abort';
 import { API_VERSION_HEADER } from './responses';
 
@@ -18,10 +18,7 @@ export class OciErrorFilter implements ExceptionFilter {
     const req = http.getRequest<FastifyRequest>();
     if (bodyBrokeOff(req.raw)) {
       // Nobody is left to answer (or the idle timeout answered already): a client's doing, not an error.
-      if (!wasCutForIdleness(req.raw)) {
-        const code = (exception as { code?: unknown }).code;
-        this.logger.info({ reqId: req.id, method: req.method, url: req.url.split('?')[0]?.slice(0, 256), ...(typeof code === 'string' ? { code } : {}) }, 'client aborted the request');
-      }
+      this.logClientEnd(req, exception);
       if (!reply.sent) reply.raw.destroy();
       return;
     }
@@ -38,6 +35,18 @@ export class OciErrorFilter implements ExceptionFilter {
       .code(error.status)
       .headers({ ...API_VERSION_HEADER, ...error.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
       .send(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** Once, at info, without a stack: what the client did, not what it broke. */
+  private logClientEnd(req: FastifyRequest, exception: unknown): void {
+    const where = { reqId: req.id, method: req.method, url: req.url.split('?')[0]?.slice(0, 256) };
+    const idleSeconds = idleCutSeconds(req.raw);
+    if (idleSeconds !== undefined) {
+      this.logger.info({ ...where, idleSeconds }, 'request body idle; request ended');
+      return;
+    }
+    const code = (exception as { code?: unknown }).code;
+    this.logger.info({ ...where, ...(typeof code === 'string' ? { code } : {}) }, 'client aborted the request');
   }
 
   private toOciError(exception: unknown, req: FastifyRequest): OciError {
