@@ -117,6 +117,23 @@ describe('uploads survive a chunk that breaks off', () => {
       await resumeAndFinish(name, path, blob, offset);
     });
 
+    test(`${route}: a monolithic push or a closing PUT that breaks off is logged at info, once, and nothing is stored`, async () => {
+      const blob = randomBlob(1024 * 1024);
+      const session = await openUpload(name);
+      for (const [reqId, line] of [
+        [`mono-${route.slice(6)}`, `POST /v2/${name}/blobs/uploads/?digest=${blob.digest}`],
+        [`put-${route.slice(6)}`, `PUT ${session}?digest=${blob.digest}`],
+      ] as const) {
+        const head = `${line} HTTP/1.1\r\nHost: ${gateway.host}\r\nContent-Length: ${blob.bytes.length}\r\nX-Request-Id: ${reqId}\r\n\r\n`;
+        const partial = await startPartialRequest(gateway.host, head, blob.bytes.subarray(0, 256 * 1024));
+        await partial.abort();
+        await logLineOf(reqId, 'client aborted the request');
+        assert.equal(logLines(gateway.logs).filter((l) => l.reqId === reqId && l.msg === 'client aborted the request').length, 1);
+        assertNoFailureLogged(reqId);
+      }
+      assert.equal((await client.request('HEAD', `/v2/${name}/blobs/${blob.digest}`)).status, 404);
+    });
+
     test(`${route}: a chunk that stops arriving is cut after the body idle timeout; the session stays resumable`, async () => {
       const blob = randomBlob(1000).bytes;
       const path = await openUpload(name);

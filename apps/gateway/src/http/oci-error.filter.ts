@@ -45,7 +45,8 @@ export class OciErrorFilter implements ExceptionFilter {
       this.logger.info({ ...where, idleSeconds }, 'request body idle; request ended');
       return;
     }
-    const code = (exception as { code?: unknown }).code;
+    // The socket's own code (ECONNRESET) says how; a backend's error code here would only mislead.
+    const code = exception instanceof OciError ? undefined : (exception as { code?: unknown }).code;
     this.logger.info({ ...where, ...(typeof code === 'string' ? { code } : {}) }, 'client aborted the request');
   }
 
