@@ -81,6 +81,10 @@ describe('errors before routing are OCI errors', () => {
     await assertOciAnswer(await rawExchange(gateway.host, request(['FROB /v2/ HTTP/1.1', 'Host: gantry'])), 501);
   });
 
+  test('CONNECT is 405: Gantry is no forward proxy', async () => {
+    await assertOciAnswer(await rawExchange(gateway.host, request(['CONNECT example.com:443 HTTP/1.1', 'Host: example.com:443'])), 405);
+  });
+
   test('headers over 16 KiB are 431', async () => {
     await assertOciAnswer(await rawExchange(gateway.host, request(['GET /v2/ HTTP/1.1', 'Host: gantry', `X-Padding: ${'a'.repeat(20 * 1024)}`])), 431);
   });

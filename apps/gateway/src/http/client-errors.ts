@@ -56,23 +56,38 @@ export function clientErrorHandler(logger: Logger): (err: Error, socket: Socket)
     const requestLine = requestLineOf(err.rawPacket);
     const { status, message } = parseErrorAnswer(err, requestLine);
     const reqId = randomUUID();
-    const body = JSON.stringify(new OciError('UNSUPPORTED', message, { status }).toEnvelope());
-    socket.end(
-      [
-        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-        'Content-Type: application/json',
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        `Docker-Distribution-API-Version: ${API_VERSION_HEADER['docker-distribution-api-version']}`,
-        `X-Request-Id: ${reqId}`,
-        'Connection: close',
-        '',
-        body,
-      ].join('\r\n'),
-    );
-    // A client that never closes its side does not keep the socket.
-    socket.setTimeout(5000, () => socket.destroy());
+    answerOnSocket(socket, status, message, reqId);
     logAccess(logger, { reqId, method: requestLine?.method ?? '-', url: requestLine?.url ?? '-', status, ms: 0, error: err.code ?? 'client error' });
   };
+}
+
+/** Node's `connect`: Gantry is no forward proxy; CONNECT gets 405 like any other foreign method. */
+export function connectHandler(logger: Logger, requestId: (req: IncomingMessage) => string): (req: IncomingMessage, socket: Socket) => void {
+  return (req, socket) => {
+    const reqId = requestId(req);
+    socket.on('error', () => socket.destroy());
+    answerOnSocket(socket, 405, 'CONNECT is not supported', reqId);
+    logAccess(logger, { reqId, method: 'CONNECT', url: req.url ?? '-', status: 405, ms: 0, error: 'method not allowed' });
+  };
+}
+
+/** One OCI error response written straight to a socket that no Fastify reply owns, then closed. */
+function answerOnSocket(socket: Socket, status: number, message: string, reqId: string): void {
+  const body = JSON.stringify(new OciError('UNSUPPORTED', message, { status }).toEnvelope());
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+      'Content-Type: application/json',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `Docker-Distribution-API-Version: ${API_VERSION_HEADER['docker-distribution-api-version']}`,
+      `X-Request-Id: ${reqId}`,
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
+  // A client that never closes its side does not keep the socket.
+  socket.setTimeout(5000, () => socket.destroy());
 }
 
 /** Fastify's `frameworkErrors`: a URL it cannot decode (or route) is an OCI error like any other. */

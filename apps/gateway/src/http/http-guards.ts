@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GantryConfig } from '#config';
 import { watchBodyIdleness } from './body-idle-timeout';
-import { clientErrorHandler, expectationHandler, frameworkErrorHandler } from './client-errors';
+import { clientErrorHandler, connectHandler, expectationHandler, frameworkErrorHandler } from './client-errors';
 import { hasBody } from './request-body';
 import { requestIdOf } from './request-id';
 
@@ -27,9 +27,10 @@ export function httpServerOptions(server: ServerConfig, logger: Logger) {
   };
 }
 
-/** What needs the built server: the `Expect` answer and the body idle timeout. */
+/** What needs the built server: answers to `Expect` and CONNECT, and the body idle timeout. */
 export function installHttpGuards(fastify: FastifyInstance, server: ServerConfig, logger: Logger): void {
   fastify.server.on('checkExpectation', expectationHandler(logger, requestIdOf));
+  fastify.server.on('connect', connectHandler(logger, requestIdOf));
   const idleMs = server.bodyIdleTimeoutSeconds * 1000;
   fastify.addHook('onRequest', async (req, reply) => {
     if (hasBody(req.raw)) watchBodyIdleness(req, reply, idleMs);
