@@ -65,9 +65,9 @@ export class UploadsHandler {
         sendEmpty(reply, 204, sessionHeaders(session));
         return;
       case 'PATCH':
-        return this.exclusively(req, session, () => this.patch(req, reply, repo, session));
+        return this.exclusively(req, session, (current) => this.patch(req, reply, repo, current));
       case 'PUT':
-        return this.exclusively(req, session, () => this.finish(req, reply, repo, session));
+        return this.exclusively(req, session, (current) => this.finish(req, reply, repo, current));
       case 'DELETE':
         await this.sessions.delete(session.id);
         await repo.registry.cancelUpload(session.upstreamName, session.handle);
@@ -81,15 +81,17 @@ export class UploadsHandler {
   /**
    * One writer per session (per gateway process; replicas sharing sessions need the Redis lock of
    * the cache work). A concurrent writer gets 416 with the session's state, as for a bad offset.
+   * The writer works on the session as it is once the lock is held (the last writer may just
+   * have moved it on).
    */
-  private async exclusively(req: FastifyRequest, session: UploadSession, write: () => Promise<void>): Promise<void> {
+  private async exclusively(req: FastifyRequest, session: UploadSession, write: (current: UploadSession) => Promise<void>): Promise<void> {
     if (this.writing.has(session.id)) {
       req.raw.resume();
       throw new OciError('RANGE_INVALID', `upload ${session.id} is being written by another request`, { headers: sessionHeaders(session) });
     }
     this.writing.add(session.id);
     try {
-      await write();
+      await write(await this.load(session.name, session.id));
     } finally {
       this.writing.delete(session.id);
     }
