@@ -47,6 +47,14 @@ describe('uploads survive a chunk that breaks off', () => {
       .reduce((sum, file) => sum + statSync(file).size, 0);
   }
 
+  /** Upload sessions the backend holds for `name` (distribution keeps an empty folder of a cancelled one). */
+  function liveUploads(name: string): number {
+    const registry = name.startsWith('reg/');
+    const uploads = registry ? join(upstream.rootDir, 'docker/registry/v2/repositories', name.slice('reg/'.length), '_uploads') : join(localStore, 'uploads');
+    if (!existsSync(uploads)) return 0;
+    return readdirSync(uploads).filter((id) => existsSync(join(uploads, id, registry ? 'startedat' : 'meta.json'))).length;
+  }
+
   async function openUpload(name: string): Promise<string> {
     const res = await client.request('POST', `/v2/${name}/blobs/uploads/`);
     assert.equal(res.status, 202, await res.text());
@@ -132,6 +140,7 @@ describe('uploads survive a chunk that breaks off', () => {
         assertNoFailureLogged(reqId);
       }
       assert.equal((await client.request('HEAD', `/v2/${name}/blobs/${blob.digest}`)).status, 404);
+      assert.equal(liveUploads(name), 0, 'no session is left open on the backend');
     });
 
     test(`${route}: a chunk that stops arriving is cut after the body idle timeout; the session stays resumable`, async () => {

@@ -33,16 +33,41 @@ export class UploadSessions {
    * Streams one chunk; a stream body is never retried (it cannot be replayed). It always goes
    * chunked, so that a client that stops half-way ends the upstream body instead of breaking it:
    * the upstream then keeps what arrived and answers with the session's new state. (distribution
-   * refuses every later request on a session whose PATCH broke off: "upload resumed at wrong offset".)
+   * refuses every later request on a session whose PATCH broke off: "upload resumed at wrong
+   * offset", and cannot even cancel it.)
    */
   async patch(name: string, state: UploadState, chunk: ChunkInput): Promise<UploadProgress> {
+    return (await this.relay(name, state, chunk)).progress;
+  }
+
+  /**
+   * Completes the session with `digest`. Last bytes go as a PATCH first (see `patch`), so that a
+   * body that breaks off still leaves a session the upstream can cancel. A failed completion
+   * ends the session: it is cancelled upstream at its newest state.
+   */
+  async complete(name: string, state: UploadState, digest: string, chunk?: ChunkInput): Promise<void> {
+    let location = state.location;
+    try {
+      if (chunk) {
+        const relayed = await this.relay(name, state, chunk);
+        location = decodeHandle(relayed.progress.handle, this.client.backend).location;
+        if (relayed.brokeOff) throw new OciError('BLOB_UPLOAD_INVALID', 'the blob body broke off before its end');
+      }
+      await this.close(name, location, digest);
+    } catch (err) {
+      await this.cancel(name, location).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async relay(name: string, state: UploadState, chunk: ChunkInput): Promise<{ progress: UploadProgress; brokeOff: boolean }> {
     if (chunk.offset !== state.size) throw outOfOrder(state.size);
     const headers: Record<string, string> = { ...OCTET_STREAM };
     if (chunk.length !== undefined && chunk.length > 0) headers['content-range'] = `${chunk.offset}-${chunk.offset + chunk.length - 1}`;
     const relay = new ChunkRelay(chunk.body);
     const reply = await this.client.send({ method: 'PATCH', url: state.location, scopes: [push(name)], op: 'upload', headers, body: relay, expect: [202, 204] });
     await discard(reply.body);
-    return this.progress(reply, state.location, chunk.offset + relay.bytes);
+    return { progress: this.progress(reply, state.location, chunk.offset + relay.bytes), brokeOff: relay.brokeOff };
   }
 
   /** Where the session stands, from the upstream (`GET <location>` answers with `Range`). */
@@ -52,13 +77,10 @@ export class UploadSessions {
     return this.progress(reply, state.location, state.size);
   }
 
-  /** Completes the session at `location` with `digest`, sending the last bytes if there are some. */
-  async close(name: string, location: string, digest: string, body?: Readable, length?: number): Promise<void> {
-    const headers: Record<string, string> = { ...OCTET_STREAM };
-    const contentLength = body ? length : 0;
-    if (contentLength !== undefined) headers['content-length'] = String(contentLength);
+  /** Completes the session at `location` with `digest`; the bytes are all there already. */
+  private async close(name: string, location: string, digest: string): Promise<void> {
     const reply = await this.client.send({
-      method: 'PUT', url: withDigest(location, digest), scopes: [push(name)], op: 'upload', headers, ...(body ? { body } : {}), expect: [201, 204],
+      method: 'PUT', url: withDigest(location, digest), scopes: [push(name)], op: 'upload', headers: { ...OCTET_STREAM, 'content-length': '0' }, expect: [201, 204],
     });
     await discard(reply.body);
   }
@@ -134,10 +156,13 @@ export function outOfOrder(size: number): OciError {
  */
 class ChunkRelay extends Transform {
   bytes = 0;
+  /** The source ended before its end: what was relayed is all there will be. */
+  brokeOff = false;
 
   constructor(source: Readable) {
     super();
     const endEarly = (): void => {
+      this.brokeOff = true;
       if (!this.writableEnded && !this.destroyed) this.end();
     };
     source.on('error', endEarly);
