@@ -9,7 +9,8 @@ import { BACKENDS, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
 import { OciErrorFilter } from './http/oci-error.filter';
 import { FileUploadSessionStore } from './uploads/file-upload-session-store';
 import { MemoryUploadSessionStore } from './uploads/memory-upload-session-store';
-import { UPLOAD_SESSION_STORE } from './uploads/upload-session';
+import { UPLOAD_SESSION_STORE, type UploadSessionStore } from './uploads/upload-session';
+import { UploadSessionSweeper } from './uploads/upload-session-sweeper';
 import { UploadsHandler } from './uploads/uploads.handler';
 import { BlobsHandler } from './v2/blobs.handler';
 import { CatalogHandler } from './v2/catalog.handler';
@@ -33,6 +34,12 @@ class BackendLifecycle implements OnApplicationShutdown {
   }
 }
 
+function uploadSessionStore(config: GantryConfig): UploadSessionStore {
+  const { store, path, maxAgeSeconds } = config.server.uploadSessions;
+  const aging = { maxAgeMs: maxAgeSeconds * 1000 };
+  return store === 'file' ? new FileUploadSessionStore(path, aging) : new MemoryUploadSessionStore(aging);
+}
+
 @Module({})
 export class AppModule {
   static create(deps: GatewayDependencies): DynamicModule {
@@ -44,19 +51,14 @@ export class AppModule {
         { provide: LOGGER, useValue: deps.logger },
         { provide: BACKENDS, useValue: deps.backends },
         { provide: RouteTable, useValue: new RouteTable(deps.config.routes) },
-        {
-          provide: UPLOAD_SESSION_STORE,
-          useValue:
-            deps.config.server.uploadSessions.store === 'file'
-              ? new FileUploadSessionStore(deps.config.server.uploadSessions.path)
-              : new MemoryUploadSessionStore(),
-        },
+        { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config) },
         { provide: APP_FILTER, useClass: OciErrorFilter },
         BackendLifecycle,
         RepositoryResolver,
         ManifestsHandler,
         BlobsHandler,
         UploadsHandler,
+        UploadSessionSweeper,
         TagsHandler,
         ReferrersHandler,
         CatalogHandler,

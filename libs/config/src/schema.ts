@@ -131,6 +131,16 @@ const listenAddress = z.string().superRefine((value, ctx) => {
   else if (Number(match[2]) < 1 || Number(match[2]) > 65535) ctx.addIssue({ code: 'custom', message: 'port must be 1–65535' });
 });
 
+const uploadSessionsSchema = z.strictObject({
+  store: z.enum(['memory', 'file']).default('file'),
+  path: z.string().min(1).default('./data/.gantry/uploads'),
+  /** Open sessions allowed per repository and in all; a client over the cap gets 429. */
+  maxPerRepository: z.number().int().positive().default(100),
+  maxTotal: z.number().int().positive().default(10_000),
+  /** Sessions older than this are swept periodically, and the backend's side is cancelled. */
+  maxAgeSeconds: z.number().int().positive().default(24 * 3600),
+});
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -144,18 +154,14 @@ export const configSchema = z
         shutdownGraceSeconds: z.number().int().min(0).default(30),
         /** How long the federated `_catalog` waits for each backend before answering without it. */
         catalogTimeoutMs: z.number().int().positive().default(5000),
+        /** A request body that sends no byte for this long is cut off (its upload stays resumable). */
+        bodyIdleTimeoutSeconds: z.number().int().positive().default(60),
+        /** A client must send its request headers within this many seconds (408 otherwise). */
+        headersTimeoutSeconds: z.number().int().positive().default(20),
         /** Where upload sessions live: `memory`, or files under `path` so a restart does not lose them. */
-        uploadSessions: z
-          .strictObject({ store: z.enum(['memory', 'file']).default('file'), path: z.string().min(1).default('./data/.gantry/uploads') })
-          .default({ store: 'file', path: './data/.gantry/uploads' }),
+        uploadSessions: uploadSessionsSchema.prefault({}),
       })
-      .default({
-        listen: '0.0.0.0:5000',
-        logLevel: 'info',
-        shutdownGraceSeconds: 30,
-        catalogTimeoutMs: 5000,
-        uploadSessions: { store: 'file', path: './data/.gantry/uploads' },
-      }),
+      .prefault({}),
     backends: z.record(z.string().regex(/^[a-zA-Z0-9_-]+$/, 'backend names use letters, digits, - and _'), backendSchema),
     routes: z.array(routeSchema).min(1),
   })

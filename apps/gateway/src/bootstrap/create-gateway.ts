@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { GantryConfig } from '#config';
 import { createBackend, type Registry } from '#registry';
 import { AppModule } from '../app.module';
+import { logAccess } from '../http/access-log';
+import { httpServerOptions, installHttpGuards } from '../http/http-guards';
 import { API_VERSION_HEADER } from '../http/responses';
 import { httpsOptions } from './https-options';
 import { NestPinoLogger } from './logger';
@@ -25,7 +27,8 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     // Blobs stream and manifests are capped by the handler; Fastify must not cap or parse bodies.
     bodyLimit: Number.MAX_SAFE_INTEGER,
-    requestIdHeader: 'x-request-id',
+    // Request ids, header and body deadlines, errors before routing: see http-guards.ts.
+    ...httpServerOptions(config.server, logger),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -34,6 +37,7 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  installHttpGuards(fastify, config.server, logger);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
   fastify.addHook('onRequest', async (req, reply) => {
@@ -49,10 +53,7 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     });
   }
   fastify.addHook('onResponse', async (req, reply) => {
-    logger.info(
-      { reqId: req.id, method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
+    logAccess(logger, { reqId: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
   });
   return app;
 }

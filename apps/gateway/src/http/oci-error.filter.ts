@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { OciError } from '#oci';
 import { LOGGER } from '../bootstrap/tokens';
+import { idleCutSeconds } from './body-idle-timeout';
+import { bodyBrokeOff } from './client-abort';
 import { API_VERSION_HEADER } from './responses';
 
 /** The one place errors become OCI error envelopes. */
@@ -14,6 +16,12 @@ export class OciErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const req = http.getRequest<FastifyRequest>();
+    if (bodyBrokeOff(req.raw)) {
+      // Nobody is left to answer (or the idle timeout answered already): a client's doing, not an error.
+      this.logClientEnd(req, exception);
+      if (!reply.sent) reply.raw.destroy();
+      return;
+    }
     const error = this.toOciError(exception, req);
     if (reply.sent || reply.raw.headersSent) {
       // Mid-stream failure: the only honest signal left is a broken connection.
@@ -27,6 +35,19 @@ export class OciErrorFilter implements ExceptionFilter {
       .code(error.status)
       .headers({ ...API_VERSION_HEADER, ...error.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
       .send(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** Once, at info, without a stack: what the client did, not what it broke. */
+  private logClientEnd(req: FastifyRequest, exception: unknown): void {
+    const where = { reqId: req.id, method: req.method, url: req.url.split('?')[0]?.slice(0, 256) };
+    const idleSeconds = idleCutSeconds(req.raw);
+    if (idleSeconds !== undefined) {
+      this.logger.info({ ...where, idleSeconds }, 'request body idle; request ended');
+      return;
+    }
+    // The socket's own code (ECONNRESET) says how; a backend's error code here would only mislead.
+    const code = exception instanceof OciError ? undefined : (exception as { code?: unknown }).code;
+    this.logger.info({ ...where, ...(typeof code === 'string' ? { code } : {}) }, 'client aborted the request');
   }
 
   private toOciError(exception: unknown, req: FastifyRequest): OciError {

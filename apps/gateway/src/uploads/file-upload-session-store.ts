@@ -1,43 +1,59 @@
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isExpired, isSessionId, SESSION_MAX_AGE_MS, type UploadSession, type UploadSessionStore } from './upload-session';
+import {
+  isSessionId, SessionClock, type SessionAging, type SessionCount, type UploadSession, type UploadSessionStore,
+} from './upload-session';
+
+/** A temp file this old is left over from a crash mid-write, not a write in progress. */
+const STALE_TEMP_MS = 3600 * 1000;
+
+interface IndexEntry {
+  name: string;
+  createdAt: number;
+}
 
 /**
  * Sessions as small files, so a single gateway can be restarted (or killed) in the middle of a
- * client's chunked upload and the client still resumes. Writes are atomic (temp + rename).
+ * client's chunked upload and the client still resumes. Writes are atomic (temp + rename). An
+ * index in memory, read from the files at start, answers counts and sweeps without reading them.
  */
 export class FileUploadSessionStore implements UploadSessionStore {
-  constructor(private readonly dir: string) {
+  private readonly index = new Map<string, IndexEntry>();
+  private readonly clock: SessionClock;
+
+  constructor(
+    private readonly dir: string,
+    aging: SessionAging,
+  ) {
+    this.clock = new SessionClock(aging);
     mkdirSync(dir, { recursive: true });
-    this.sweep();
+    this.load();
   }
 
-  /** Sessions abandoned past the age limit (and temp files of a crash) are removed at start. */
-  private sweep(): void {
+  private load(): void {
     const now = Date.now();
     for (const entry of readdirSync(this.dir)) {
       const file = join(this.dir, entry);
+      const id = entry.endsWith('.json') ? entry.slice(0, -'.json'.length) : undefined;
       try {
-        if (now - statSync(file).mtimeMs > SESSION_MAX_AGE_MS) rmSync(file, { force: true });
+        if (id && isSessionId(id)) {
+          const session = parseSession(readFileSync(file, 'utf8'));
+          if (session) this.index.set(id, { name: session.name, createdAt: session.createdAt });
+          else rmSync(file, { force: true });
+        } else if (entry.endsWith('.tmp') && now - statSync(file).mtimeMs > STALE_TEMP_MS) {
+          rmSync(file, { force: true });
+        }
       } catch {
-        // Gone meanwhile (another replica swept it): nothing to do.
+        // Gone meanwhile: nothing to do.
       }
     }
   }
 
   async get(id: string): Promise<UploadSession | undefined> {
     if (!isSessionId(id)) return undefined;
-    try {
-      const session = JSON.parse(await readFile(this.file(id), 'utf8')) as UploadSession;
-      if (isExpired(session)) {
-        await this.delete(id);
-        return undefined;
-      }
-      return session;
-    } catch {
-      return undefined;
-    }
+    const session = await this.read(id);
+    return session && !this.clock.isExpired(session) ? session : undefined;
   }
 
   async save(session: UploadSession): Promise<void> {
@@ -45,13 +61,52 @@ export class FileUploadSessionStore implements UploadSessionStore {
     const temp = `${target}.${process.pid}.tmp`;
     await writeFile(temp, JSON.stringify(session));
     await rename(temp, target);
+    this.index.set(session.id, { name: session.name, createdAt: session.createdAt });
   }
 
   async delete(id: string): Promise<void> {
-    if (isSessionId(id)) await rm(this.file(id), { force: true });
+    if (!isSessionId(id)) return;
+    this.index.delete(id);
+    await rm(this.file(id), { force: true });
+  }
+
+  async count(name: string): Promise<SessionCount> {
+    let repository = 0;
+    for (const entry of this.index.values()) if (entry.name === name) repository++;
+    return { total: this.index.size, repository };
+  }
+
+  async takeExpired(): Promise<UploadSession[]> {
+    const expired: UploadSession[] = [];
+    for (const [id, entry] of [...this.index]) {
+      if (!this.clock.isExpired(entry)) continue;
+      const session = await this.read(id);
+      await this.delete(id);
+      if (session) expired.push(session);
+    }
+    return expired;
+  }
+
+  private async read(id: string): Promise<UploadSession | undefined> {
+    try {
+      return parseSession(await readFile(this.file(id), 'utf8'));
+    } catch {
+      return undefined;
+    }
   }
 
   private file(id: string): string {
     return join(this.dir, `${id}.json`);
+  }
+}
+
+function parseSession(text: string): UploadSession | undefined {
+  try {
+    const doc = JSON.parse(text) as Partial<UploadSession> | null;
+    return doc && typeof doc.name === 'string' && typeof doc.createdAt === 'number' && typeof doc.handle === 'string'
+      ? (doc as UploadSession)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,15 +1,16 @@
-import { isExpired, type UploadSession, type UploadSessionStore } from './upload-session';
+import { SessionClock, type SessionAging, type SessionCount, type UploadSession, type UploadSessionStore } from './upload-session';
 
 export class MemoryUploadSessionStore implements UploadSessionStore {
   private readonly sessions = new Map<string, UploadSession>();
+  private readonly clock: SessionClock;
+
+  constructor(aging: SessionAging) {
+    this.clock = new SessionClock(aging);
+  }
 
   async get(id: string): Promise<UploadSession | undefined> {
     const session = this.sessions.get(id);
-    if (session && isExpired(session)) {
-      this.sessions.delete(id);
-      return undefined;
-    }
-    return session ? { ...session } : undefined;
+    return session && !this.clock.isExpired(session) ? { ...session } : undefined;
   }
 
   async save(session: UploadSession): Promise<void> {
@@ -18,5 +19,17 @@ export class MemoryUploadSessionStore implements UploadSessionStore {
 
   async delete(id: string): Promise<void> {
     this.sessions.delete(id);
+  }
+
+  async count(name: string): Promise<SessionCount> {
+    let repository = 0;
+    for (const session of this.sessions.values()) if (session.name === name) repository++;
+    return { total: this.sessions.size, repository };
+  }
+
+  async takeExpired(): Promise<UploadSession[]> {
+    const expired = [...this.sessions.values()].filter((s) => this.clock.isExpired(s));
+    for (const session of expired) this.sessions.delete(session.id);
+    return expired;
   }
 }

@@ -1,15 +1,8 @@
-/** Sessions older than this are forgotten; the backend expires its own side. */
-export const SESSION_MAX_AGE_MS = 24 * 3600 * 1000;
-
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Gantry's own session ids are UUIDs; anything else never names a session (or a file). */
 export function isSessionId(id: string): boolean {
   return SESSION_ID.test(id);
-}
-
-export function isExpired(session: UploadSession, now = Date.now()): boolean {
-  return now - session.createdAt > SESSION_MAX_AGE_MS;
 }
 
 /** What the gateway remembers of an upload between a client's requests. */
@@ -26,14 +19,43 @@ export interface UploadSession {
   createdAt: number;
 }
 
+/** How many sessions are open, in all and for one repository. */
+export interface SessionCount {
+  total: number;
+  repository: number;
+}
+
+/** When sessions expire; the clock is injectable so that tests need not wait a day. */
+export interface SessionAging {
+  maxAgeMs: number;
+  now?: () => number;
+}
+
+/** Sessions older than the age limit are unknown to clients and swept with their backend side. */
+export class SessionClock {
+  private readonly now: () => number;
+  constructor(private readonly aging: SessionAging) {
+    this.now = aging.now ?? Date.now;
+  }
+
+  isExpired(session: Pick<UploadSession, 'createdAt'>): boolean {
+    return this.now() - session.createdAt > this.aging.maxAgeMs;
+  }
+}
+
 /**
- * Where sessions live: in memory on one replica now; a Redis implementation lets any gateway
- * replica continue a session another one started.
+ * Where sessions live: in memory or in files on one replica now; a Redis implementation lets any
+ * gateway replica continue a session another one started.
  */
 export interface UploadSessionStore {
+  /** An open session; an expired one is unknown (the sweep removes it and cancels its backend side). */
   get(id: string): Promise<UploadSession | undefined>;
   save(session: UploadSession): Promise<void>;
   delete(id: string): Promise<void>;
+  /** Open sessions (expired ones included until swept), in all and of the client-facing `name`. */
+  count(name: string): Promise<SessionCount>;
+  /** Removes the expired sessions and returns them, so that their backend side can be cancelled. */
+  takeExpired(): Promise<UploadSession[]>;
 }
 
 export const UPLOAD_SESSION_STORE = Symbol('UploadSessionStore');

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { assertValidName, OciError, parseDigest } from '#oci';
-import type { ChunkInput } from '#registry';
+import type { GantryConfig } from '#config';
+import { assertValidName, isOciError, OciError, parseDigest } from '#oci';
+import type { ChunkInput, UploadProgress } from '#registry';
+import { GANTRY_CONFIG } from '../bootstrap/tokens';
+import { BodyBrokeOff, bodyBrokeOff } from '../http/client-abort';
 import { declaredLength, hasBody } from '../http/request-body';
 import { parseContentRange } from '../http/range-header';
 import { sendEmpty } from '../http/responses';
@@ -19,6 +22,7 @@ export class UploadsHandler {
   constructor(
     private readonly resolver: RepositoryResolver,
     @Inject(UPLOAD_SESSION_STORE) private readonly sessions: UploadSessionStore,
+    @Inject(GANTRY_CONFIG) private readonly config: GantryConfig,
   ) {}
 
   async start(req: FastifyRequest, reply: FastifyReply, name: string): Promise<void> {
@@ -38,6 +42,7 @@ export class UploadsHandler {
       return;
     }
     req.raw.resume();
+    await this.assertRoomFor(name);
     const progress = await repo.registry.startUpload(repo.upstreamName);
     const session: UploadSession = {
       id: randomUUID(),
@@ -60,9 +65,9 @@ export class UploadsHandler {
         sendEmpty(reply, 204, sessionHeaders(session));
         return;
       case 'PATCH':
-        return this.exclusively(req, session, () => this.patch(req, reply, repo, session));
+        return this.exclusively(req, session, (current) => this.patch(req, reply, repo, current));
       case 'PUT':
-        return this.exclusively(req, session, () => this.finish(req, reply, repo, session));
+        return this.exclusively(req, session, (current) => this.finish(req, reply, repo, current));
       case 'DELETE':
         await this.sessions.delete(session.id);
         await repo.registry.cancelUpload(session.upstreamName, session.handle);
@@ -76,15 +81,17 @@ export class UploadsHandler {
   /**
    * One writer per session (per gateway process; replicas sharing sessions need the Redis lock of
    * the cache work). A concurrent writer gets 416 with the session's state, as for a bad offset.
+   * The writer works on the session as it is once the lock is held (the last writer may just
+   * have moved it on).
    */
-  private async exclusively(req: FastifyRequest, session: UploadSession, write: () => Promise<void>): Promise<void> {
+  private async exclusively(req: FastifyRequest, session: UploadSession, write: (current: UploadSession) => Promise<void>): Promise<void> {
     if (this.writing.has(session.id)) {
       req.raw.resume();
       throw new OciError('RANGE_INVALID', `upload ${session.id} is being written by another request`, { headers: sessionHeaders(session) });
     }
     this.writing.add(session.id);
     try {
-      await write();
+      await write(await this.load(session.name, session.id));
     } finally {
       this.writing.delete(session.id);
     }
@@ -92,10 +99,50 @@ export class UploadsHandler {
 
   private async patch(req: FastifyRequest, reply: FastifyReply, repo: ResolvedRepository, session: UploadSession): Promise<void> {
     const chunk = this.chunk(req, session);
-    const progress = await repo.registry.writeChunk(session.upstreamName, session.handle, chunk);
+    let progress: UploadProgress;
+    try {
+      progress = await repo.registry.writeChunk(session.upstreamName, session.handle, chunk);
+    } catch (err) {
+      await this.resync(repo, session);
+      throw err;
+    }
     const updated = { ...session, handle: progress.handle, offset: progress.size };
     await this.sessions.save(updated);
+    // The backend kept the bytes that arrived before the client went away; the session says so.
+    if (bodyBrokeOff(req.raw)) throw new BodyBrokeOff();
     sendEmpty(reply, 202, sessionHeaders(updated));
+  }
+
+  /**
+   * After a failed chunk the backend may hold part of it, or have dropped the session: ask it, so
+   * that the session reports (and resumes at) what the backend really has.
+   */
+  private async resync(repo: ResolvedRepository, session: UploadSession): Promise<void> {
+    let progress: UploadProgress;
+    try {
+      progress = await repo.registry.uploadStatus(session.upstreamName, session.handle);
+    } catch (err) {
+      if (isOciError(err) && (err.code === 'BLOB_UPLOAD_UNKNOWN' || err.code === 'BLOB_UPLOAD_INVALID')) {
+        // Gone on the backend: gone here too, and the client starts over.
+        await this.sessions.delete(session.id);
+        await repo.registry.cancelUpload(session.upstreamName, session.handle).catch(() => undefined);
+      }
+      // Otherwise the backend cannot be asked now; the session stays as it was.
+      return;
+    }
+    await this.sessions.save({ ...session, handle: progress.handle, offset: progress.size });
+  }
+
+  /** Open sessions are capped per repository and in all; each one holds state here and upstream. */
+  private async assertRoomFor(name: string): Promise<void> {
+    const { maxPerRepository, maxTotal } = this.config.server.uploadSessions;
+    const open = await this.sessions.count(name);
+    if (open.total >= maxTotal) {
+      throw new OciError('TOOMANYREQUESTS', `${open.total} upload sessions are open, the most this gateway allows; finish or cancel some first`);
+    }
+    if (open.repository >= maxPerRepository) {
+      throw new OciError('TOOMANYREQUESTS', `${open.repository} upload sessions are open for ${name}, the most allowed per repository; finish or cancel some first`);
+    }
   }
 
   private async finish(req: FastifyRequest, reply: FastifyReply, repo: ResolvedRepository, session: UploadSession): Promise<void> {

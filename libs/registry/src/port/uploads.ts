@@ -26,7 +26,13 @@ export interface BlobWriter {
   /** Monolithic upload of a whole blob whose digest is known in advance. */
   putBlob(repo: string, digest: string, body: Readable, length?: number): Promise<void>;
   startUpload(repo: string): Promise<UploadProgress>;
+  /**
+   * Appends a chunk. A body that ends early (the client went away) may leave some of its bytes
+   * stored: after a failed call, `uploadStatus` tells where the session really stands.
+   */
   writeChunk(repo: string, handle: UploadHandle, chunk: ChunkInput): Promise<UploadProgress>;
+  /** Where the session stands, asked of the backend itself (BLOB_UPLOAD_UNKNOWN when it is gone). */
+  uploadStatus(repo: string, handle: UploadHandle): Promise<UploadProgress>;
   /** Completes the upload, with an optional last chunk; verifies `digest`. */
   finishUpload(repo: string, handle: UploadHandle, digest: string, chunk?: ChunkInput): Promise<void>;
   cancelUpload(repo: string, handle: UploadHandle): Promise<void>;

@@ -18,7 +18,7 @@ import { fetchAllPages } from './link-pagination';
 import { acceptHeader, mismatch, readManifest, type ReadManifest } from './manifest-reader';
 import { ReferrersTagSchema } from './referrers-fallback';
 import { NativeReferrers, type ReferrersMode } from './native-referrers';
-import { decodeHandle, encodeHandle, outOfOrder, uploadLocation, UploadSessions } from './uploads';
+import { decodeHandle, encodeHandle, uploadLocation, UploadSessions } from './uploads';
 import { UpstreamClient, type UpstreamReply } from './upstream-client';
 
 export interface GenericRegistryOptions {
@@ -288,12 +288,15 @@ export class GenericRegistry implements Registry {
     return this.uploads.patch(name, decodeHandle(handle, this.name), chunk);
   }
 
+  async uploadStatus(repo: string, handle: UploadHandle): Promise<UploadProgress> {
+    const name = this.upstreamName(repo);
+    return this.uploads.status(name, decodeHandle(handle, this.name));
+  }
+
   async finishUpload(repo: string, handle: UploadHandle, digest: string, chunk?: ChunkInput): Promise<void> {
     const name = this.upstreamName(repo);
     parseDigest(digest);
-    const state = decodeHandle(handle, this.name);
-    if (chunk && chunk.offset !== state.size) throw outOfOrder(state.size);
-    await this.uploads.close(name, state.location, digest, chunk?.body, chunk?.length);
+    await this.uploads.complete(name, decodeHandle(handle, this.name), digest, chunk);
   }
 
   async cancelUpload(repo: string, handle: UploadHandle): Promise<void> {
@@ -302,13 +305,14 @@ export class GenericRegistry implements Registry {
   }
 
   /**
-   * Monolithic upload as POST (open) + PUT (bytes, digest). A single `POST ?digest=` is not
-   * universally supported, and an upstream that ignores it would have consumed the stream.
+   * Monolithic upload as POST (open) + PATCH (bytes) + PUT (digest). A single `POST ?digest=` is
+   * not universally supported, and an upstream that ignores it would have consumed the stream.
    */
   async putBlob(repo: string, digest: string, body: Readable, length?: number): Promise<void> {
     const name = this.upstreamName(repo);
     parseDigest(digest);
-    await this.uploads.close(name, await this.uploads.open(name), digest, body, length);
+    const location = await this.uploads.open(name);
+    await this.uploads.complete(name, { location, size: 0 }, digest, length === 0 ? undefined : { body, offset: 0, length });
   }
 
   async mountBlob(repo: string, digest: string, fromRepo: string): Promise<boolean> {

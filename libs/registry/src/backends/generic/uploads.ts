@@ -1,4 +1,4 @@
-import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { MediaType, OciError } from '#oci';
 import type { ChunkInput, UploadProgress } from '../../port';
 import { discard, header } from './body';
@@ -29,34 +29,58 @@ export class UploadSessions {
     return uploadLocation(reply, this.client.backend);
   }
 
-  /** Streams one chunk; a stream body is never retried (it cannot be replayed). */
+  /**
+   * Streams one chunk; a stream body is never retried (it cannot be replayed). It always goes
+   * chunked, so that a client that stops half-way ends the upstream body instead of breaking it:
+   * the upstream then keeps what arrived and answers with the session's new state. (distribution
+   * refuses every later request on a session whose PATCH broke off: "upload resumed at wrong
+   * offset", and cannot even cancel it.)
+   */
   async patch(name: string, state: UploadState, chunk: ChunkInput): Promise<UploadProgress> {
-    if (chunk.offset !== state.size) throw outOfOrder(state.size);
-    const headers: Record<string, string> = { ...OCTET_STREAM };
-    let body: Readable = chunk.body;
-    let counter: ByteCounter | undefined;
-    if (chunk.length !== undefined) {
-      headers['content-length'] = String(chunk.length);
-      if (chunk.length > 0) headers['content-range'] = `${chunk.offset}-${chunk.offset + chunk.length - 1}`;
-    } else {
-      // Unknown length goes chunked; count it in case the upstream's Range is ambiguous.
-      counter = new ByteCounter();
-      body = pipeline(chunk.body, counter, () => undefined);
-    }
-    const reply = await this.client.send({ method: 'PATCH', url: state.location, scopes: [push(name)], op: 'upload', headers, body, expect: [202, 204] });
-    await discard(reply.body);
-    const location = header(reply.headers, 'location') ? uploadLocation(reply, this.client.backend) : state.location;
-    const size = uploadedSize(reply, chunk.offset + (chunk.length ?? counter?.bytes ?? 0));
-    return { handle: encodeHandle({ location, size }), size };
+    return (await this.relay(name, state, chunk)).progress;
   }
 
-  /** Completes the session at `location` with `digest`, sending the last bytes if there are some. */
-  async close(name: string, location: string, digest: string, body?: Readable, length?: number): Promise<void> {
+  /**
+   * Completes the session with `digest`. Last bytes go as a PATCH first (see `patch`), so that a
+   * body that breaks off still leaves a session the upstream can cancel. A failed completion
+   * ends the session: it is cancelled upstream at its newest state.
+   */
+  async complete(name: string, state: UploadState, digest: string, chunk?: ChunkInput): Promise<void> {
+    let location = state.location;
+    try {
+      if (chunk) {
+        const relayed = await this.relay(name, state, chunk);
+        location = decodeHandle(relayed.progress.handle, this.client.backend).location;
+        if (relayed.brokeOff) throw new OciError('BLOB_UPLOAD_INVALID', 'the blob body broke off before its end');
+      }
+      await this.close(name, location, digest);
+    } catch (err) {
+      await this.cancel(name, location).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async relay(name: string, state: UploadState, chunk: ChunkInput): Promise<{ progress: UploadProgress; brokeOff: boolean }> {
+    if (chunk.offset !== state.size) throw outOfOrder(state.size);
     const headers: Record<string, string> = { ...OCTET_STREAM };
-    const contentLength = body ? length : 0;
-    if (contentLength !== undefined) headers['content-length'] = String(contentLength);
+    if (chunk.length !== undefined && chunk.length > 0) headers['content-range'] = `${chunk.offset}-${chunk.offset + chunk.length - 1}`;
+    const relay = new ChunkRelay(chunk.body);
+    const reply = await this.client.send({ method: 'PATCH', url: state.location, scopes: [push(name)], op: 'upload', headers, body: relay, expect: [202, 204] });
+    await discard(reply.body);
+    return { progress: this.progress(reply, state.location, chunk.offset + relay.bytes), brokeOff: relay.brokeOff };
+  }
+
+  /** Where the session stands, from the upstream (`GET <location>` answers with `Range`). */
+  async status(name: string, state: UploadState): Promise<UploadProgress> {
+    const reply = await this.client.send({ method: 'GET', url: state.location, scopes: [push(name)], op: 'upload', expect: [200, 204] });
+    await discard(reply.body);
+    return this.progress(reply, state.location, state.size);
+  }
+
+  /** Completes the session at `location` with `digest`; the bytes are all there already. */
+  private async close(name: string, location: string, digest: string): Promise<void> {
     const reply = await this.client.send({
-      method: 'PUT', url: withDigest(location, digest), scopes: [push(name)], op: 'upload', headers, ...(body ? { body } : {}), expect: [201, 204],
+      method: 'PUT', url: withDigest(location, digest), scopes: [push(name)], op: 'upload', headers: { ...OCTET_STREAM, 'content-length': '0' }, expect: [201, 204],
     });
     await discard(reply.body);
   }
@@ -67,6 +91,13 @@ export class UploadSessions {
       method: 'DELETE', url: location, scopes: [`repository:${name}:pull,push,delete`], op: 'upload', expect: [200, 202, 204],
     });
     await discard(reply.body);
+  }
+
+  /** The session after a reply: its new Location (distribution's moves on every call) and size. */
+  private progress(reply: UpstreamReply, location: string, expected: number): UploadProgress {
+    const next = header(reply.headers, 'location') ? uploadLocation(reply, this.client.backend) : location;
+    const size = uploadedSize(reply, expected);
+    return { handle: encodeHandle({ location: next, size }), size };
   }
 }
 
@@ -118,9 +149,29 @@ export function outOfOrder(size: number): OciError {
   return new OciError('RANGE_INVALID', `chunk does not start at offset ${size}`, { headers: { range: `0-${Math.max(0, size - 1)}` } });
 }
 
-/** Counts bytes flowing through, for chunked uploads of unknown length. */
-class ByteCounter extends Transform {
+/**
+ * Carries a client's chunk to the upstream and counts what it carried. When the client's body
+ * breaks off (it went away, or fell idle and was cut), the relay ends cleanly after the bytes
+ * that did arrive.
+ */
+class ChunkRelay extends Transform {
   bytes = 0;
+  /** The source ended before its end: what was relayed is all there will be. */
+  brokeOff = false;
+
+  constructor(source: Readable) {
+    super();
+    const endEarly = (): void => {
+      this.brokeOff = true;
+      if (!this.writableEnded && !this.destroyed) this.end();
+    };
+    source.on('error', endEarly);
+    source.on('close', () => {
+      if (!source.readableEnded) endEarly();
+    });
+    source.pipe(this);
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     callback(null, chunk);

@@ -184,6 +184,12 @@ export class LocalRegistry implements Registry {
     return this.uploads.write(repo, handle, chunk);
   }
 
+  async uploadStatus(repo: string, handle: UploadHandle): Promise<UploadProgress> {
+    await this.open();
+    assertValidName(repo);
+    return this.uploads.status(repo, handle);
+  }
+
   async finishUpload(repo: string, handle: UploadHandle, digest: string, chunk?: ChunkInput): Promise<void> {
     await this.open();
     assertValidName(repo);

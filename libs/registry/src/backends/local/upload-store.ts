@@ -53,6 +53,15 @@ export class UploadStore {
     });
   }
 
+  /** The bytes the session holds; a failed chunk was taken back off, so this is where to resume. */
+  async status(repo: string, handle: UploadHandle): Promise<UploadProgress> {
+    const id = parseHandle(handle);
+    return this.withLock(id, async () => {
+      const session = await this.open(repo, id);
+      return { handle, size: (await fs.stat(session.data)).size };
+    });
+  }
+
   /**
    * Appends the last chunk, verifies the whole file against `hex` and moves it into the blob
    * store. On a mismatch the last chunk is taken back off, so the call changes nothing.
