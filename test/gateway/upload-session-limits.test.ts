@@ -93,6 +93,6 @@ describe('expired upload sessions are swept while the gateway runs, with their b
     await waitFor('the sweep', async () => entries(localUploads).length === 0 && entries(sessionsDir).length === 0);
     await assertOciError(await fetch(upstreamLocation), 404, 'BLOB_UPLOAD_UNKNOWN');
     for (const path of paths) await assertOciError(await client.request('GET', path), 404, 'BLOB_UPLOAD_UNKNOWN');
-    assert.ok(logLines(gateway.logs).some((l) => l.msg === 'expired upload sessions swept'));
+    await waitFor('the sweep log line', async () => logLines(gateway.logs).some((l) => l.msg === 'expired upload sessions swept'));
   });
 });

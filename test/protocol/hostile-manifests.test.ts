@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { startInterceptingFront, type InterceptingFront } from '../support/intercepting-front';
-import { tempDir } from '../support/temp';
+import { tempDir, waitFor } from '../support/temp';
 import { assertOciError, type Blob, type IndexBody, jsonOf, randomBlob, sha256, V2Client } from '../support/v2-client';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -237,7 +237,7 @@ describe('hostile manifests and references, on a registry route and on the local
     assert.equal(pushed.headers.get('oci-subject'), null);
     const stored = await client.request('GET', `/v2/${repo}/manifests/${referrer.digest}`, { headers: { accept: OCI_MANIFEST } });
     assert.deepEqual(Buffer.from(await stored.arrayBuffer()), referrer.bytes);
-    assert.ok(gateway.logs.join('').includes('referrers index'), 'the failed index update is logged');
+    await waitFor('the failed index update in the log', async () => gateway.logs.join('').includes('referrers index'));
   });
 
   test('a 26,000-descriptor manifest over a handful of blobs is accepted whole by the local store', async () => {
