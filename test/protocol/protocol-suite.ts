@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { waitFor } from '../support/temp';
 import { assertOciError, imageManifest, type IndexBody, jsonOf, randomBlob, sha256, type TagList, V2Client } from '../support/v2-client';
 
 export interface ProtocolTarget {
@@ -139,8 +140,12 @@ export function protocolSuite(label: string, start: () => Promise<ProtocolTarget
         first.on('error', reject);
       });
       first.write(blob.bytes.subarray(0, 5000));
-      // Time for the gateway to take the session; a busy CI machine gets a generous second.
-      await new Promise((r) => setTimeout(r, 1000));
+      // Wait until the first writer holds the session: a probe at a wrong offset changes nothing and
+      // is refused either way, but says "being written" only once the lock is taken.
+      await waitFor('the first PATCH to hold the session', async () => {
+        const probe = await client.request('PATCH', location, { headers: { 'content-range': '5-9' }, body: 'xxxxx' });
+        return (await probe.text()).includes('being written by another request');
+      });
       const second = await client.request('PATCH', location, {
         headers: { 'content-type': 'application/octet-stream', 'content-range': '0-9999' },
         body: blob.bytes.subarray(0, 10_000),

@@ -65,7 +65,8 @@ export class UploadsHandler {
         sendEmpty(reply, 204, sessionHeaders(session));
         return;
       case 'PATCH':
-        return this.exclusively(req, session, (current) => this.patch(req, reply, repo, current));
+        // A chunk at the wrong offset is refused before it takes the session from anyone.
+        return this.exclusively(req, session, (current) => this.patch(req, reply, repo, current), () => this.chunk(req, session));
       case 'PUT':
         return this.exclusively(req, session, (current) => this.finish(req, reply, repo, current));
       case 'DELETE':
@@ -84,11 +85,17 @@ export class UploadsHandler {
    * The writer works on the session as it is once the lock is held (the last writer may just
    * have moved it on).
    */
-  private async exclusively(req: FastifyRequest, session: UploadSession, write: (current: UploadSession) => Promise<void>): Promise<void> {
+  private async exclusively(
+    req: FastifyRequest,
+    session: UploadSession,
+    write: (current: UploadSession) => Promise<void>,
+    precheck?: () => void,
+  ): Promise<void> {
     if (this.writing.has(session.id)) {
       req.raw.resume();
       throw new OciError('RANGE_INVALID', `upload ${session.id} is being written by another request`, { headers: sessionHeaders(session) });
     }
+    precheck?.();
     this.writing.add(session.id);
     try {
       await write(await this.load(session.name, session.id));
