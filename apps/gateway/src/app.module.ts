@@ -1,11 +1,12 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
+import type { CacheServices } from '#cache';
 import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
 import { RouteTable } from '#routing';
 import { AdminController } from './admin/admin.controller';
-import { BACKENDS, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
+import { BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
 import { OciErrorFilter } from './http/oci-error.filter';
 import { FileUploadSessionStore } from './uploads/file-upload-session-store';
 import { MemoryUploadSessionStore } from './uploads/memory-upload-session-store';
@@ -24,13 +25,18 @@ export interface GatewayDependencies {
   config: GantryConfig;
   logger: Logger;
   backends: ReadonlyMap<string, Registry>;
+  cache: CacheServices;
 }
 
 @Injectable()
 class BackendLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(BACKENDS) private readonly backends: ReadonlyMap<string, Registry>) {}
+  constructor(
+    @Inject(BACKENDS) private readonly backends: ReadonlyMap<string, Registry>,
+    @Inject(CACHE_SERVICES) private readonly cache: CacheServices,
+  ) {}
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.backends.values()].map((b) => b.close()));
+    await this.cache.close();
   }
 }
 
@@ -50,6 +56,7 @@ export class AppModule {
         { provide: GANTRY_CONFIG, useValue: deps.config },
         { provide: LOGGER, useValue: deps.logger },
         { provide: BACKENDS, useValue: deps.backends },
+        { provide: CACHE_SERVICES, useValue: deps.cache },
         { provide: RouteTable, useValue: new RouteTable(deps.config.routes) },
         { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config) },
         { provide: APP_FILTER, useClass: OciErrorFilter },

@@ -12,7 +12,7 @@ export interface PathIssue {
  * Makes every filesystem path of a validated configuration absolute against `baseDir` (the
  * config file's directory, like secret files), so that where Gantry writes does not depend on
  * the directory it was started from: `server.uploadSessions.path`, `server.tls.*File`, each
- * `type: local` backend's `path` and a GAR backend's `credentialsFile`. `baseDir` undefined (embedded defaults): paths stay as they
+ * route's `blobCache.path`, each `type: local` backend's `path` and a GAR backend's `credentialsFile`. `baseDir` undefined (embedded defaults): paths stay as they
  * are, relative to the working directory. A new object: zod hands out shared default objects.
  */
 export function resolveConfigPaths(config: GantryConfig, baseDir: string | undefined): GantryConfig {
@@ -25,6 +25,9 @@ export function resolveConfigPaths(config: GantryConfig, baseDir: string | undef
       uploadSessions: { ...server.uploadSessions, path: absolute(server.uploadSessions.path) },
       ...(server.tls ? { tls: { certFile: absolute(server.tls.certFile), keyFile: absolute(server.tls.keyFile) } } : {}),
     },
+    routes: config.routes.map((route) =>
+      route.blobCache ? { ...route, blobCache: { ...route.blobCache, path: absolute(route.blobCache.path) } } : route,
+    ),
     backends: Object.fromEntries(
       Object.entries(config.backends).map(([name, backend]) => {
         if (backend.type === 'local') return [name, { ...backend, path: absolute(backend.path) }];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { byteSize, duration } from './units';
 
 const secret = z.string().min(1);
 
@@ -122,6 +123,42 @@ const routeSchema = z.strictObject({
   prefix: z.string().regex(/^([a-z0-9._-]+\/)*$/, 'must be empty or end with "/" (lowercase name components)'),
   backend: z.string().min(1),
   upstreamPrefix: z.string().regex(/^([a-z0-9._-]+\/)*$/, 'must be empty or end with "/"').default(''),
+  /** false: every request of this route goes to the backend (X-Gantry-Cache: bypass). */
+  cache: z.boolean().default(true),
+  /** How long a tag's digest is fresh; after it, the cached answer is served once more while one refresh goes upstream. */
+  tagTtl: duration.default(60_000),
+  /** Tag lists, referrers and this route's share of the catalog. */
+  listTtl: duration.default(30_000),
+  /** How old a tag's digest may be to answer when the upstream fails (5xx, 429, timeout, down); 0 turns it off. */
+  staleIfError: duration.default(86_400_000),
+  /** Blobs kept on disk after their first pull, verified by digest; absent: blobs are not cached. */
+  blobCache: z.strictObject({ path: z.string().min(1), maxBytes: byteSize }).optional(),
+});
+
+/** One Redis for everything in Gantry that needs it: a URL, or Sentinel, or Cluster. */
+const redisSchema = z
+  .strictObject({
+    url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    sentinel: z
+      .strictObject({
+        name: z.string().min(1),
+        sentinels: z.array(z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) })).min(1),
+        password: z.string().min(1).optional(),
+      })
+      .optional(),
+    cluster: z.strictObject({ nodes: z.array(z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) })).min(1) }).optional(),
+    password: z.string().min(1).optional(),
+    /** Prefix of every key and channel Gantry uses, so several Gantry installations can share one Redis. */
+    keyPrefix: z.string().default('gantry:'),
+  })
+  .superRefine((redis, ctx) => {
+    const modes = [redis.url, redis.sentinel, redis.cluster].filter((m) => m !== undefined).length;
+    if (modes !== 1) ctx.addIssue({ code: 'custom', message: 'set exactly one of url, sentinel or cluster' });
+  });
+
+const cacheSchema = z.strictObject({
+  /** The in-process cache (the only one without Redis, the L1 in front of Redis with it). */
+  memory: byteSize.default(64 * 1024 * 1024),
 });
 
 /** `host:port` or `[v6]:port`, port 1–65535. */
@@ -162,6 +199,8 @@ export const configSchema = z
         uploadSessions: uploadSessionsSchema.prefault({}),
       })
       .prefault({}),
+    redis: redisSchema.optional(),
+    cache: cacheSchema.prefault({}),
     backends: z.record(z.string().regex(/^[a-zA-Z0-9_-]+$/, 'backend names use letters, digits, - and _'), backendSchema),
     routes: z.array(routeSchema).min(1),
   })

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { GantryConfig } from '#config';
+import { createCacheServices } from '#cache';
 import { createBackend, type Registry } from '#registry';
 import { AppModule } from '../app.module';
 import { logAccess } from '../http/access-log';
@@ -32,7 +33,8 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends }), adapter, {
+  const cache = createCacheServices(config, logger);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache }), adapter, {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
   });

@@ -2,3 +2,5 @@
 export const GANTRY_CONFIG = Symbol('GantryConfig');
 export const BACKENDS = Symbol('Backends');
 export const LOGGER = Symbol('Logger');
+/** CacheServices (libs/cache): the cache store, locks and shared state of this gateway. */
+export const CACHE_SERVICES = Symbol('CacheServices');

@@ -3,3 +3,4 @@ export * from './listings';
 export * from './manifests';
 export * from './registry';
 export * from './uploads';
+export * from './cache-status';
