@@ -18,10 +18,13 @@ test('no file means Docker Hub under hub/ and the embedded local store for every
   const config = loadConfig({ env: {} });
   assert.deepEqual(config.backends.local, { type: 'local', path: './data', delete: true, uploadExpirySeconds: 86400 });
   assert.equal(config.backends.hub?.type, 'dockerhub');
+  const cacheDefaults = { cache: true, tagTtl: 60_000, listTtl: 30_000, staleIfError: 86_400_000 };
   assert.deepEqual(config.routes, [
-    { prefix: 'hub/', backend: 'hub', upstreamPrefix: '' },
-    { prefix: '', backend: 'local', upstreamPrefix: '' },
+    { prefix: 'hub/', backend: 'hub', upstreamPrefix: '', ...cacheDefaults },
+    { prefix: '', backend: 'local', upstreamPrefix: '', ...cacheDefaults },
   ]);
+  assert.equal(config.cache.memory, 64 * 1024 * 1024);
+  assert.equal(config.redis, undefined);
   assert.equal(config.server.listen, '0.0.0.0:5000');
 });
 
@@ -84,4 +87,29 @@ routes: [{ prefix: "", backend: acr }]
   assert.equal(acr.credentials.clientSecret, 'sp-value');
   const gar = config.backends.gar!;
   assert.equal(gar.type === 'gar' && gar.credentialsFile, join(dir, 'key.json'), 'a path, relative to the config file');
+});
+
+test('cache durations and sizes take units; redis takes exactly one of url, sentinel, cluster', () => {
+  const path = file('cache.yaml', `
+redis: { url: redis://127.0.0.1:6379 }
+cache: { memory: 16MiB }
+backends: { hub: { type: dockerhub } }
+routes:
+  - { prefix: hub/, backend: hub, tagTtl: 5m, listTtl: 10, staleIfError: 24h, blobCache: { path: ./blobs, maxBytes: 50GB } }
+`);
+  const config = loadConfig({ file: path, env: {} });
+  assert.equal(config.cache.memory, 16 * 1024 * 1024);
+  assert.deepEqual(
+    { tagTtl: config.routes[0]!.tagTtl, listTtl: config.routes[0]!.listTtl, staleIfError: config.routes[0]!.staleIfError },
+    { tagTtl: 300_000, listTtl: 10_000, staleIfError: 86_400_000 },
+  );
+  assert.equal(config.routes[0]!.blobCache?.maxBytes, 50e9);
+  assert.ok(config.routes[0]!.blobCache?.path.endsWith('/blobs') && config.routes[0]!.blobCache.path.startsWith('/'));
+  const bad = file('bad-cache.yaml', `
+redis: { url: redis://a:1, cluster: { nodes: [{ host: a, port: 1 }] } }
+backends: { hub: { type: dockerhub } }
+routes: [{ prefix: hub/, backend: hub, tagTtl: soon }]
+`);
+  assert.throws(() => loadConfig({ file: bad, env: {} }), (err: Error) =>
+    /redis: set exactly one of url, sentinel or cluster/.test(err.message) && /routes\[0\]\.tagTtl: must be a duration/.test(err.message));
 });
