@@ -24,6 +24,7 @@ export class BlobsHandler {
             'docker-content-digest': digest,
             'accept-ranges': 'bytes',
             etag: `"${digest}"`,
+            ...(meta.cacheStatus ? { 'x-gantry-cache': meta.cacheStatus } : {}),
           })
           .send();
         return;
@@ -59,6 +60,7 @@ export class BlobsHandler {
       'docker-content-digest': digest,
       'accept-ranges': 'bytes',
       etag: `"${digest}"`,
+      ...(body.cacheStatus ? { 'x-gantry-cache': body.cacheStatus } : {}),
     };
     if (body.range) {
       headers['content-range'] = `bytes ${body.range.start}-${body.range.end}/${body.size}`;

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CacheAnnotated } from './cache-status';
 
 /** An inclusive byte range as the `Range: bytes=start-end` header gives it. */
 export interface ByteRange {
@@ -7,12 +8,13 @@ export interface ByteRange {
   end?: number;
 }
 
-export interface BlobMeta {
+export interface BlobMeta extends CacheAnnotated {
   digest: string;
   size: number;
 }
 
-export type BlobBody =
+export type BlobBody = CacheAnnotated &
+  (
   | {
       kind: 'stream';
       stream: Readable;
@@ -25,7 +27,8 @@ export type BlobBody =
       /** The bytes live elsewhere (presigned storage); the client may be sent there. */
       kind: 'redirect';
       location: string;
-    };
+    }
+  );
 
 export interface BlobReader {
   statBlob(repo: string, digest: string): Promise<BlobMeta>;

@@ -1,0 +1,145 @@
+import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
+import { type Descriptor, OciError, type Page, type PageRequest, parseDigest } from '#oci';
+import type {
+  BackendStatus, BlobBody, BlobMeta, ByteRange, ChunkInput, ManifestContent, ManifestMeta, PutManifestResult, Registry, UploadHandle,
+  UploadProgress,
+} from '#registry';
+import type { BlobCache } from './blob-cache';
+
+const READ_BYTES = 1024 * 1024;
+/** Upstream answers that mean "this repository may not have this blob"; anything else (down, 5xx) does not. */
+const DENIALS = new Set([401, 403, 404]);
+
+/**
+ * A Registry whose blob reads go through a disk cache; every other call passes straight through.
+ * Blobs are content-addressed across repositories, so before a cached blob is served for a
+ * repository that has not fetched it, the upstream is asked (HEAD) whether that repository has
+ * it: the cache never widens what a repository's pull can reach.
+ */
+export class BlobCachingRegistry implements Registry {
+  private readonly confirmed = new LRUCache<string, true>({ max: 100_000 });
+  readonly listRepositories?: Registry['listRepositories'];
+
+  constructor(
+    private readonly inner: Registry,
+    private readonly cache: BlobCache,
+  ) {
+    if (inner.listRepositories) this.listRepositories = (page: PageRequest): Promise<Page> => inner.listRepositories!(page);
+  }
+
+  get name(): string {
+    return this.inner.name;
+  }
+
+  get blobMode(): 'proxy' | 'redirect' {
+    return this.inner.blobMode;
+  }
+
+  async statBlob(repo: string, digest: string): Promise<BlobMeta> {
+    parseDigest(digest);
+    const size = this.confirmed.has(`${repo}@${digest}`) ? await this.cache.disk.sizeOf(digest) : undefined;
+    if (size !== undefined) return { digest, size, cacheStatus: 'hit' };
+    const meta = await this.inner.statBlob(repo, digest);
+    return { ...meta, cacheStatus: 'miss' };
+  }
+
+  async getBlob(repo: string, digest: string, range?: ByteRange): Promise<BlobBody> {
+    parseDigest(digest);
+    // Presigned redirects send clients to storage: nothing flows through Gantry to cache.
+    if (this.inner.blobMode === 'redirect') return this.inner.getBlob(repo, digest, range);
+    const cached = await this.cache.open(digest);
+    if (cached) {
+      try {
+        await this.confirm(repo, digest);
+        return serveFile(cached.file, cached.size, range, cached.release);
+      } catch (err) {
+        cached.release();
+        await cached.file.close();
+        throw err;
+      }
+    }
+    // A part of a cold blob is passed through; the whole blob is filled on its first full pull.
+    if (range) return { ...(await this.inner.getBlob(repo, digest, range)), cacheStatus: 'miss' };
+    const { stream, size } = await this.cache.fill(digest, () => this.inner.getBlob(repo, digest));
+    this.confirmed.set(`${repo}@${digest}`, true);
+    return { kind: 'stream', stream, size, cacheStatus: 'miss' };
+  }
+
+  private async confirm(repo: string, digest: string): Promise<void> {
+    const key = `${repo}@${digest}`;
+    if (this.confirmed.has(key)) return;
+    try {
+      await this.inner.statBlob(repo, digest);
+    } catch (err) {
+      if (err instanceof OciError && DENIALS.has(err.status)) throw err;
+      // The upstream is down or failing: the verified copy is the better answer.
+    }
+    this.confirmed.set(key, true);
+  }
+
+  deleteBlob(repo: string, digest: string): Promise<void> {
+    this.confirmed.delete(`${repo}@${digest}`);
+    return this.inner.deleteBlob(repo, digest);
+  }
+
+  getManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestContent> {
+    return this.inner.getManifest(repo, reference, accept);
+  }
+  statManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestMeta> {
+    return this.inner.statManifest(repo, reference, accept);
+  }
+  putManifest(repo: string, reference: string, manifest: ManifestContent, subject?: Descriptor): Promise<PutManifestResult> {
+    return this.inner.putManifest(repo, reference, manifest, subject);
+  }
+  deleteManifest(repo: string, reference: string): Promise<void> {
+    return this.inner.deleteManifest(repo, reference);
+  }
+  mountBlob(repo: string, digest: string, fromRepo: string): Promise<boolean> {
+    return this.inner.mountBlob(repo, digest, fromRepo);
+  }
+  putBlob(repo: string, digest: string, body: Readable, length?: number): Promise<void> {
+    return this.inner.putBlob(repo, digest, body, length);
+  }
+  startUpload(repo: string): Promise<UploadProgress> {
+    return this.inner.startUpload(repo);
+  }
+  writeChunk(repo: string, handle: UploadHandle, chunk: ChunkInput): Promise<UploadProgress> {
+    return this.inner.writeChunk(repo, handle, chunk);
+  }
+  uploadStatus(repo: string, handle: UploadHandle): Promise<UploadProgress> {
+    return this.inner.uploadStatus(repo, handle);
+  }
+  finishUpload(repo: string, handle: UploadHandle, digest: string, chunk?: ChunkInput): Promise<void> {
+    return this.inner.finishUpload(repo, handle, digest, chunk);
+  }
+  cancelUpload(repo: string, handle: UploadHandle): Promise<void> {
+    return this.inner.cancelUpload(repo, handle);
+  }
+  listTags(repo: string, page: PageRequest): Promise<Page> {
+    return this.inner.listTags(repo, page);
+  }
+  listReferrers(repo: string, digest: string, artifactType?: string): Promise<{ manifests: Descriptor[]; filtered: boolean }> {
+    return this.inner.listReferrers(repo, digest, artifactType);
+  }
+  status(): Promise<BackendStatus> {
+    return this.inner.status();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** A cached file, whole or the satisfiable part of `range` (RANGE_INVALID, 416, otherwise). */
+function serveFile(file: FileHandle, size: number, range: ByteRange | undefined, release: () => void): BlobBody {
+  if (range && (range.start >= size || (range.end !== undefined && range.end < range.start))) {
+    throw new OciError('RANGE_INVALID', 'requested range not satisfiable', { headers: { 'content-range': `bytes */${size}` } });
+  }
+  const start = range?.start ?? 0;
+  const end = Math.min(range?.end ?? size - 1, size - 1);
+  const stream = createReadStream('', { fd: file, start, end, highWaterMark: READ_BYTES, autoClose: true });
+  stream.once('close', release);
+  return { kind: 'stream', stream, size, ...(range ? { range: { start, end } } : {}), cacheStatus: 'hit' };
+}

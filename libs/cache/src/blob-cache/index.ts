@@ -1,0 +1,3 @@
+export * from './blob-cache';
+export * from './blob-caching-registry';
+export * from './disk-blob-cache';
