@@ -17,10 +17,12 @@ const DENIALS = new Set([401, 403, 404]);
  * A Registry whose blob reads go through a disk cache; every other call passes straight through.
  * Blobs are content-addressed across repositories, so before a cached blob is served for a
  * repository that has not fetched it, the upstream is asked (HEAD) whether that repository has
- * it: the cache never widens what a repository's pull can reach.
+ * it: the cache never widens what a repository's pull can reach. That costs one upstream HEAD
+ * per repository and blob (per process), never a GET.
  */
 export class BlobCachingRegistry implements Registry {
   private readonly confirmed = new LRUCache<string, true>({ max: 100_000 });
+  private readonly confirming = new Map<string, Promise<void>>();
   readonly listRepositories?: Registry['listRepositories'];
 
   constructor(
@@ -63,21 +65,33 @@ export class BlobCachingRegistry implements Registry {
     }
     // A part of a cold blob is passed through; the whole blob is filled on its first full pull.
     if (range) return { ...(await this.inner.getBlob(repo, digest, range)), cacheStatus: 'miss' };
+    // A fill that another repository started (here or on another replica) is joined only once
+    // this repository is known to have the blob.
+    await this.confirm(repo, digest);
     const { stream, size } = await this.cache.fill(digest, () => this.inner.getBlob(repo, digest));
-    this.confirmed.set(`${repo}@${digest}`, true);
     return { kind: 'stream', stream, size, cacheStatus: 'miss' };
   }
 
-  private async confirm(repo: string, digest: string): Promise<void> {
+  /** Asks the upstream once (concurrent askers share the answer) whether `repo` has the blob. */
+  private confirm(repo: string, digest: string): Promise<void> {
     const key = `${repo}@${digest}`;
-    if (this.confirmed.has(key)) return;
+    if (this.confirmed.has(key)) return Promise.resolve();
+    let pending = this.confirming.get(key);
+    if (!pending) {
+      pending = this.askUpstream(repo, digest).finally(() => this.confirming.delete(key));
+      this.confirming.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async askUpstream(repo: string, digest: string): Promise<void> {
     try {
       await this.inner.statBlob(repo, digest);
     } catch (err) {
       if (err instanceof OciError && DENIALS.has(err.status)) throw err;
-      // The upstream is down or failing: the verified copy is the better answer.
+      // The upstream is down or failing: a verified copy, or a fill under way, is the better answer.
     }
-    this.confirmed.set(key, true);
+    this.confirmed.set(`${repo}@${digest}`, true);
   }
 
   deleteBlob(repo: string, digest: string): Promise<void> {

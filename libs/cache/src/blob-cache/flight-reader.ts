@@ -41,11 +41,17 @@ export class FlightReader extends Readable {
     this.pumping = true;
     try {
       while (!this.destroyed) {
-        if (this.offset >= this.end) {
-          this.push(null);
-          return;
-        }
         const seen = this.flight.version;
+        if (this.offset >= this.end) {
+          // The transfer completes only once the blob is verified and in the cache.
+          if (this.flight.error) throw this.flight.error;
+          if (this.flight.complete) {
+            this.push(null);
+            return;
+          }
+          await this.flight.changedSince(seen);
+          continue;
+        }
         const bytes = await this.readSome();
         if (this.destroyed) return;
         if (bytes) {
