@@ -156,7 +156,7 @@ export class BlobFlight {
       this.source = { path, ino: this.source.ino };
       this.complete = true;
       this.changed();
-      this.options.logger?.info({ digest: this.digest, size: body.size, token }, 'blob cache: filled');
+      this.options.logger?.info({ digest: this.digest, size: body.size, fence: token }, 'blob cache: filled');
     } catch (err) {
       await file?.close().catch(() => undefined);
       if (temp) await unlink(temp).catch(() => undefined);
@@ -188,7 +188,7 @@ export class BlobFlight {
   private keepRenewing(lease: Lease): NodeJS.Timeout {
     const timer = setInterval(() => {
       lease.renew().then(
-        (held) => held || this.options.logger?.warn({ digest: this.digest, token: lease.token }, 'blob cache: fill lease lost'),
+        (held) => held || this.options.logger?.warn({ digest: this.digest, fence: lease.token }, 'blob cache: fill lease lost'),
         () => undefined,
       );
     }, Math.max(50, Math.floor(this.options.leaseMs / 3)));
