@@ -13,9 +13,10 @@ export async function pull(url: string, headers: Record<string, string> = {}): P
 }
 
 /** Streams a blob GET through sha256 without keeping it: the digest, bytes seen and cache header. */
-export function pullDigest(url: string): Promise<{ status: number; digest: string; bytes: number; cache: string | undefined }> {
+export function pullDigest(url: string, onHeaders?: () => void): Promise<{ status: number; digest: string; bytes: number; cache: string | undefined }> {
   return new Promise((resolve, reject) => {
     get(url, (res) => {
+      onHeaders?.();
       const hash = createHash('sha256');
       let bytes = 0;
       res.on('data', (chunk: Buffer) => {
