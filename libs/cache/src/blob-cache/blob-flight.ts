@@ -160,6 +160,9 @@ export class BlobFlight {
     } catch (err) {
       await file?.close().catch(() => undefined);
       if (temp) await unlink(temp).catch(() => undefined);
+      // A holder that stalled past its lease may find its temp file gone and the blob cached by
+      // the replica that took over: its readers finish from that copy.
+      if (await this.adoptCached().catch(() => false)) return;
       this.options.logger?.warn({ digest: this.digest, err: (err as Error).message }, 'blob cache: fill failed, nothing cached');
       this.fail(err as Error);
     } finally {
