@@ -6,6 +6,7 @@ import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
 import { RouteTable } from '#routing';
 import { AdminController } from './admin/admin.controller';
+import { CacheAdminController } from './admin/cache-admin.controller';
 import { BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
 import { OciErrorFilter } from './http/oci-error.filter';
 import { FileUploadSessionStore } from './uploads/file-upload-session-store';
@@ -18,6 +19,7 @@ import { CatalogHandler } from './v2/catalog.handler';
 import { ManifestsHandler } from './v2/manifests.handler';
 import { ReferrersHandler } from './v2/referrers.handler';
 import { RepositoryResolver } from './v2/repository-resolver';
+import { RouteRegistries } from './v2/route-registries';
 import { TagsHandler } from './v2/tags.handler';
 import { V2Controller } from './v2/v2.controller';
 
@@ -51,7 +53,7 @@ export class AppModule {
   static create(deps: GatewayDependencies): DynamicModule {
     return {
       module: AppModule,
-      controllers: [V2Controller, AdminController],
+      controllers: [V2Controller, AdminController, CacheAdminController],
       providers: [
         { provide: GANTRY_CONFIG, useValue: deps.config },
         { provide: LOGGER, useValue: deps.logger },
@@ -61,6 +63,7 @@ export class AppModule {
         { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config) },
         { provide: APP_FILTER, useClass: OciErrorFilter },
         BackendLifecycle,
+        RouteRegistries,
         RepositoryResolver,
         ManifestsHandler,
         BlobsHandler,

@@ -4,3 +4,7 @@ export * from './memory-cache-store';
 export * from './memory-lock-service';
 export * from './redis-connection';
 export * from './cache-services';
+export * from './cache-keys';
+export * from './cache-policy';
+export * from './in-flight';
+export * from './caching-registry';

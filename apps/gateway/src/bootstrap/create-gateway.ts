@@ -44,6 +44,8 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
   fastify.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
   fastify.addHook('onRequest', async (req, reply) => {
     reply.headers({ ...API_VERSION_HEADER, 'x-request-id': req.id });
+    // Every v2 response says how the cache answered; the handlers overwrite this when one did.
+    if (req.url.startsWith('/v2')) reply.header('x-gantry-cache', 'bypass');
   });
   const publicUrl = config.server.publicUrl?.replace(/\/+$/, '');
   if (publicUrl) {

@@ -1,13 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { assertValidName, OciError } from '#oci';
 import type { Registry } from '#registry';
 import { RouteTable } from '#routing';
-import { BACKENDS } from '../bootstrap/tokens';
+import { RouteRegistries } from './route-registries';
 
 export interface ResolvedRepository {
   /** The client-facing name. */
   name: string;
   backendName: string;
+  /** The route's Registry: the backend, behind the cache decorator when the route caches. */
   registry: Registry;
   /** The name as the backend knows it. */
   upstreamName: string;
@@ -18,13 +19,13 @@ export interface ResolvedRepository {
 export class RepositoryResolver {
   constructor(
     private readonly routes: RouteTable,
-    @Inject(BACKENDS) private readonly backends: ReadonlyMap<string, Registry>,
+    private readonly registries: RouteRegistries,
   ) {}
 
   resolve(name: string): ResolvedRepository {
     assertValidName(name);
     const route = this.routes.resolve(name);
-    const registry = this.backends.get(route.backend);
+    const registry = this.registries.forRule(route.rule);
     if (!registry) throw new OciError('NAME_UNKNOWN', `backend ${route.backend} is not available`);
     return { name, backendName: route.backend, registry, upstreamName: route.upstreamName };
   }

@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { type CacheCounts, CacheCounters, type CacheServices, CachingRegistry, InFlight } from '#cache';
+import type { GantryConfig } from '#config';
+import type { Registry } from '#registry';
+import { RouteTable, type RouteRule } from '#routing';
+import { BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from '../bootstrap/tokens';
+
+export interface RouteCacheReport extends CacheCounts {
+  prefix: string;
+  backend: string;
+  cache: boolean;
+  hitRatio: number;
+}
+
+interface RouteEntry {
+  rule: RouteRule;
+  registry: Registry;
+  counters?: CacheCounters;
+}
+
+/**
+ * The one place where a route's Registry is composed: the backend, wrapped by the cache
+ * decorator with the route's settings (unless the route says `cache: false`). Built once at start.
+ */
+@Injectable()
+export class RouteRegistries {
+  private readonly entries = new Map<RouteRule, RouteEntry>();
+
+  constructor(
+    routes: RouteTable,
+    @Inject(BACKENDS) backends: ReadonlyMap<string, Registry>,
+    @Inject(CACHE_SERVICES) cache: CacheServices,
+    @Inject(GANTRY_CONFIG) config: GantryConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    const inFlight = new InFlight();
+    routes.all.forEach((rule, i) => {
+      const backend = backends.get(rule.backend);
+      const settings = config.routes[i];
+      if (!backend || !settings) return;
+      if (!settings.cache) {
+        this.entries.set(rule, { rule, registry: backend });
+        return;
+      }
+      const counters = new CacheCounters();
+      const registry = new CachingRegistry(backend, {
+        backend: rule.backend,
+        policy: { tagTtlMs: settings.tagTtl, listTtlMs: settings.listTtl, staleIfErrorMs: settings.staleIfError },
+        store: cache.store,
+        inFlight,
+        logger,
+        counters,
+      });
+      this.entries.set(rule, { rule, registry, counters });
+    });
+  }
+
+  forRule(rule: RouteRule): Registry | undefined {
+    return this.entries.get(rule)?.registry;
+  }
+
+  /** Per-route hit, miss and stale counts for GET /admin/v1/cache. */
+  report(): RouteCacheReport[] {
+    return [...this.entries.values()].map(({ rule, counters }) => ({
+      prefix: rule.prefix,
+      backend: rule.backend,
+      cache: counters !== undefined,
+      ...(counters?.snapshot() ?? { hit: 0, miss: 0, stale: 0, bypass: 0, hitRatio: 0 }),
+    }));
+  }
+}
