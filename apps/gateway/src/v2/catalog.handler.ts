@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { GantryConfig } from '#config';
 import { compareNames, OciError, paginateSorted } from '#oci';
 import type { CacheStatus } from '#registry';
-import { RouteTable, type RouteRule } from '#routing';
+import { RouteTable } from '#routing';
 import { GANTRY_CONFIG, LOGGER } from '../bootstrap/tokens';
 import { cacheHeaders, combinedCacheStatus } from '../http/cache-headers';
 import { nextLink, pageRequest } from '../http/page-request';
@@ -35,11 +35,10 @@ export class CatalogHandler {
   async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new OciError('UNSUPPORTED', `${req.method} is not supported on the catalog`);
     const page = pageRequest(req.query as Record<string, string | undefined>);
-    // Every backend is asked at once, once, however many routes share it (through its first route,
-    // whose cache settings its listing follows).
+    // Every backend is asked at once, once, however many routes share it.
     const listings = new Map<string, Promise<Listing>>();
     for (const rule of this.routes.all) {
-      if (!listings.has(rule.backend)) listings.set(rule.backend, this.listWithinDeadline(rule, req.id));
+      if (!listings.has(rule.backend)) listings.set(rule.backend, this.listWithinDeadline(rule.backend, req.id));
     }
     const statuses: (CacheStatus | undefined)[] = [];
     const names = new Set<string>();
@@ -66,9 +65,8 @@ export class CatalogHandler {
   }
 
   /** A backend without a catalog has no names to give; one that fails or is too slow is left out. */
-  private async listWithinDeadline(rule: RouteRule, reqId: string): Promise<Listing> {
-    const backend = rule.backend;
-    const registry = this.registries.forRule(rule);
+  private async listWithinDeadline(backend: string, reqId: string): Promise<Listing> {
+    const registry = this.registries.forCatalog(backend);
     if (!registry?.listRepositories) return { names: [] };
     const listing = registry.listRepositories({}).then((page) => ({ names: page.items, cacheStatus: page.cacheStatus }));
     let timer: NodeJS.Timeout | undefined;

@@ -60,6 +60,15 @@ export class RouteRegistries {
     return this.entries.get(rule)?.registry;
   }
 
+  /**
+   * The registry that lists a backend's catalog: through the first of its routes that caches
+   * (the listing is shared by all of them), else the first route's plain backend.
+   */
+  forCatalog(backend: string): Registry | undefined {
+    const routes = [...this.entries.values()].filter((entry) => entry.rule.backend === backend);
+    return (routes.find((entry) => entry.counters) ?? routes[0])?.registry;
+  }
+
   /** Per-route hit, miss and stale counts for GET /admin/v1/cache. */
   report(): RouteCacheReport[] {
     return [...this.entries.values()].map(({ rule, counters }) => ({
