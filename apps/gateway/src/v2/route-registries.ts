@@ -21,7 +21,8 @@ interface RouteEntry {
 
 /**
  * The one place where a route's Registry is composed: the backend, wrapped by the cache
- * decorator with the route's settings (unless the route says `cache: false`). Built once at start.
+ * decorator with the route's settings (unless the route says `cache: false`, or the backend is
+ * the embedded local store). Built once at start.
  */
 @Injectable()
 export class RouteRegistries {
@@ -39,7 +40,9 @@ export class RouteRegistries {
       const backend = backends.get(rule.backend);
       const settings = config.routes[i];
       if (!backend || !settings) return;
-      if (!settings.cache) {
+      // The embedded store is already local disk, and `gantry gc` changes it from another process:
+      // a cache in front of it would only serve what gc removed.
+      if (!settings.cache || config.backends[rule.backend]?.type === 'local') {
         this.entries.set(rule, { rule, registry: backend });
         return;
       }
