@@ -40,6 +40,8 @@ export interface Replica {
   bus: CacheInvalidationBus;
   tiered: TieredCacheStore;
   locks: RedisLockService;
+  /** Settles when both connections are up and the invalidation channel is subscribed. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export function replica(url: string, keyPrefix: string, logger: Logger, l1 = new
     bus,
     tiered,
     locks,
+    ready: Promise.all([availability.connected, bus.subscribed]).then(() => undefined),
     async close() {
       availability.close();
       await tiered.close();

@@ -33,7 +33,7 @@ for (const kind of ['redis', 'tiered'] as const) {
     const prefix = uniquePrefix();
     const node = replica(redis.url, prefix, silent, new MemoryCacheStore(1024 * 1024, clock.now));
     const raw = rawRedis(redis.url);
-    await node.bus.subscribed;
+    await node.ready;
     return {
       store: kind === 'redis' ? node.redisStore : node.tiered,
       advance: (ms) => clock.advance(ms),

@@ -17,7 +17,9 @@ export interface RedisAvailabilityOptions {
  * then notices a Redis that hung and came back without a reconnect.
  */
 export class RedisAvailability {
-  private up = true;
+  /** Settles when the connection is first ready; until then commands fall back, silently. */
+  readonly connected: Promise<void>;
+  private state: 'connecting' | 'up' | 'down' = 'connecting';
   private closing = false;
   private probing = false;
   private lastProbe = 0;
@@ -31,19 +33,24 @@ export class RedisAvailability {
   ) {
     this.probeIntervalMs = options.probeIntervalMs ?? 1000;
     this.now = options.now ?? Date.now;
+    let markConnected: () => void = () => undefined;
+    this.connected = new Promise((resolve) => (markConnected = resolve));
     // Without an 'error' listener ioredis prints every failed reconnect to the console.
     client.on('error', (err: Error) => this.markDown(err));
-    client.on('ready', () => this.markUp());
+    client.on('ready', () => {
+      this.markUp();
+      markConnected();
+    });
   }
 
   get available(): boolean {
-    return this.up;
+    return this.state === 'up';
   }
 
   /** `command()` when Redis answers; `fallback` when it is away or fails (never a throw). */
   async run<T>(command: () => Promise<T>, fallback: T): Promise<T> {
-    if (!this.up) {
-      this.probe();
+    if (this.state !== 'up') {
+      if (this.state === 'down') this.probe();
       return fallback;
     }
     try {
@@ -69,16 +76,17 @@ export class RedisAvailability {
   }
 
   private markDown(err: Error): void {
-    if (!this.up || this.closing) return;
-    this.up = false;
+    if (this.closing || this.state === 'down') return;
+    this.state = 'down';
     this.lastProbe = this.now();
-    this.logger.warn(`redis unavailable: ${err.message}; the cache and locks run in this process until it is back`);
+    this.logger.warn(`redis unavailable: ${err.message}; the cache and locks work inside this process until it is back`);
   }
 
   private markUp(): void {
-    if (this.up || this.closing) return;
-    this.up = true;
-    this.logger.info('redis available again');
+    if (this.closing || this.state === 'up') return;
+    const wasDown = this.state === 'down';
+    this.state = 'up';
+    if (wasDown) this.logger.info('redis available again');
   }
 
   private probe(): void {
