@@ -62,6 +62,8 @@ describe('cache services when Redis goes away and comes back', () => {
   });
 
   test('with Redis killed, every call answers, L1 still serves, locks work in-process, one warning', async () => {
+    let failedReconnects = 0;
+    services.redis!.on('error', () => failedReconnects++);
     await redis.kill();
     const calls = async (i: number): Promise<void> => {
       assert.equal((await services.store.get('hot'))?.toString(), 'cached', 'L1 answers');
@@ -78,6 +80,8 @@ describe('cache services when Redis goes away and comes back', () => {
     };
     for (let i = 0; i < 100; i++) await within(10_000, `call ${i}`, calls(i));
     await within(10_000, 'concurrent calls', Promise.all(Array.from({ length: 100 }, (_, i) => calls(100 + i))));
+    // Every failed reconnect is an error event too: still one warning for the whole outage.
+    await waitFor('ioredis to fail reconnecting a few times', async () => failedReconnects >= 3, 20_000);
     const status = await within(10_000, 'status', services.status());
     assert.equal(status.redis?.available, false);
     assert.equal(log.count(/^redis unavailable: /), 1, log.messages().join('\n'));
