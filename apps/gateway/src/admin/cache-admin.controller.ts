@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, Inject, Query } from '@nestjs/common';
-import { type CacheServices, cacheKeys } from '#cache';
+import { type CacheServices, type CacheServicesStatus, cacheKeys } from '#cache';
 import { OciError } from '#oci';
 import { CACHE_SERVICES } from '../bootstrap/tokens';
 import { RepositoryResolver } from '../v2/repository-resolver';
@@ -15,9 +15,15 @@ export class CacheAdminController {
   ) {}
 
   @Get()
-  async status(): Promise<{ store: string; entries: number; bytes: number; routes: RouteCacheReport[] }> {
-    const { entries, bytes } = await this.cache.store.stats();
-    return { store: this.cache.store.kind, entries, bytes, routes: this.registries.report() };
+  async status(): Promise<{ store: string; entries: number; bytes: number; redis?: CacheServicesStatus['redis']; routes: RouteCacheReport[] }> {
+    const [{ entries, bytes }, services] = await Promise.all([this.cache.store.stats(), this.cache.status()]);
+    return {
+      store: this.cache.store.kind,
+      entries,
+      bytes,
+      ...(services.redis ? { redis: services.redis } : {}),
+      routes: this.registries.report(),
+    };
   }
 
   /**
