@@ -4,6 +4,7 @@ export * from './memory-cache-store';
 export * from './memory-lock-service';
 export * from './redis-lock-service';
 export * from './redis-connection';
+export * from './redis-ready';
 export * from './cache-services';
 export * from './shared-lock';
 export * from './redis-token-store';

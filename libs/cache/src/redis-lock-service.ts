@@ -1,5 +1,9 @@
 import type { Lease, LockService } from './lock-service';
 import type { RedisClient } from './redis-connection';
+import { redisReady } from './redis-ready';
+
+/** How long a caller waits for a (re)connecting Redis before the command fails. */
+const READY_WAIT_MS = 2_000;
 
 /** Takes the lock when nobody holds it; the fencing token grows with every grant of the key. */
 const ACQUIRE = `
@@ -33,6 +37,7 @@ export class RedisLockService implements LockService {
     // One hash tag per key: the lock and its fencing counter live on one Cluster slot.
     const lockKey = `${this.keyPrefix}lock:{${key}}`;
     const fenceKey = `${lockKey}:fence`;
+    await redisReady(this.redis, READY_WAIT_MS);
     const granted = (await this.redis.eval(ACQUIRE, 2, lockKey, fenceKey, String(leaseMs))) as number | null;
     if (granted === null) return undefined;
     const token = Number(granted);

@@ -1,8 +1,11 @@
 import { OciError } from '#oci';
-import type { RedisClient } from '#cache';
+import { redisReady, type RedisClient } from '#cache';
 import {
   isSessionId, SessionClock, type SessionAging, type SessionCaps, type SessionCount, type UploadSession, type UploadSessionStore,
 } from './upload-session';
+
+/** How long a request waits for a (re)connecting Redis before it gets 503. */
+const READY_WAIT_MS = 2_000;
 
 /** Saves a new session only while both caps have room: the count and the save are one step. */
 const INSERT = `
@@ -106,6 +109,7 @@ export class RedisUploadSessionStore implements UploadSessionStore {
 
   private async run<T>(command: () => Promise<T>): Promise<T> {
     try {
+      await redisReady(this.redis, READY_WAIT_MS);
       return await command();
     } catch {
       throw new OciError('UNAVAILABLE', 'upload sessions are unavailable: the shared session store (Redis) does not answer');
