@@ -21,7 +21,7 @@ function manualClock(): SessionAging & { now: () => number; advance(ms: number):
 /** The Redis session store against a real redis-server: the contract of the memory and file stores, shared by replicas. */
 describe('redis upload session store', () => {
   let redis: RedisProcess;
-  let clients: RedisClient[] = [];
+  const clients: RedisClient[] = [];
   let prefixes = 0;
   before(async () => {
     redis = await startRedis();
