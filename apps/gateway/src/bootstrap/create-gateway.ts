@@ -18,8 +18,14 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
   // Built first: with Redis, backends share their referrers lock and bearer tokens through it.
   const cache = createCacheServices(config, logger);
   const backends = new Map<string, Registry>();
-  for (const [name, backendConfig] of Object.entries(config.backends)) {
-    backends.set(name, await createBackend(name, backendConfig, logger, backendSharedState(cache, name, logger)));
+  try {
+    for (const [name, backendConfig] of Object.entries(config.backends)) {
+      backends.set(name, await createBackend(name, backendConfig, logger, backendSharedState(cache, name, logger)));
+    }
+  } catch (err) {
+    // The Redis connection would keep a process that failed to start alive.
+    await cache.close();
+    throw err;
   }
   // server.tls: HTTPS on the same listener, so clients need no insecure-registries entry.
   const https = httpsOptions(config);
