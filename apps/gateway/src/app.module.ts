@@ -11,6 +11,7 @@ import { BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from './bootstrap/tok
 import { OciErrorFilter } from './http/oci-error.filter';
 import { FileUploadSessionStore } from './uploads/file-upload-session-store';
 import { MemoryUploadSessionStore } from './uploads/memory-upload-session-store';
+import { RedisUploadSessionStore } from './uploads/redis-upload-session-store';
 import { UPLOAD_SESSION_STORE, type UploadSessionStore } from './uploads/upload-session';
 import { UploadSessionSweeper } from './uploads/upload-session-sweeper';
 import { UploadsHandler } from './uploads/uploads.handler';
@@ -42,9 +43,11 @@ class BackendLifecycle implements OnApplicationShutdown {
   }
 }
 
-function uploadSessionStore(config: GantryConfig): UploadSessionStore {
+/** With `redis:`, sessions live in Redis (any replica continues any upload); else as configured. */
+function uploadSessionStore(config: GantryConfig, cache: CacheServices): UploadSessionStore {
   const { store, path, maxAgeSeconds } = config.server.uploadSessions;
   const aging = { maxAgeMs: maxAgeSeconds * 1000 };
+  if (cache.redis && cache.keyPrefix !== undefined) return new RedisUploadSessionStore(cache.redis, cache.keyPrefix, aging);
   return store === 'file' ? new FileUploadSessionStore(path, aging) : new MemoryUploadSessionStore(aging);
 }
 
@@ -60,7 +63,7 @@ export class AppModule {
         { provide: BACKENDS, useValue: deps.backends },
         { provide: CACHE_SERVICES, useValue: deps.cache },
         { provide: RouteTable, useValue: new RouteTable(deps.config.routes) },
-        { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config) },
+        { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config, deps.cache) },
         { provide: APP_FILTER, useClass: OciErrorFilter },
         BackendLifecycle,
         RouteRegistries,

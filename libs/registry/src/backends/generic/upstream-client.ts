@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Agent, request, type Dispatcher } from 'undici';
 import { isOciError, OciError } from '#oci';
+import type { SharedTokenStore } from '../../port';
 import { Authenticator, type AuthorizationUse } from './authenticator';
 import { discard } from './body';
 import { selectChallenge, type AuthChallenge } from './challenge';
@@ -70,6 +71,8 @@ export interface UpstreamClientOptions {
    * expired"): credentials are then invalidated and a replayable request is sent once more.
    */
   isCredentialRejection?: (err: OciError) => boolean;
+  /** Bearer tokens shared with the other gateway replicas (see Authenticator). */
+  sharedTokens?: SharedTokenStore;
 }
 
 /**
@@ -111,6 +114,7 @@ export class UpstreamClient {
       logger: options.logger,
       ping: () => this.ping(),
       clock,
+      sharedTokens: options.sharedTokens,
     });
   }
 
