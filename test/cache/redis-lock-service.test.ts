@@ -44,6 +44,18 @@ describe('RedisLockService', () => {
     assert.ok(await b.locks.tryAcquire('blob:sha256:1', 30_000));
   });
 
+  test('isHeld looks without taking: true on every replica while someone holds the key', async () => {
+    const [a, b] = await pair();
+    assert.equal(await b.locks.isHeld('upload:1'), false);
+    const lease = await a.locks.tryAcquire('upload:1', 30_000);
+    assert.ok(lease);
+    assert.equal(await a.locks.isHeld('upload:1'), true);
+    assert.equal(await b.locks.isHeld('upload:1'), true);
+    await lease.release();
+    assert.equal(await b.locks.isHeld('upload:1'), false);
+    assert.ok(await b.locks.tryAcquire('upload:1', 30_000), 'looking took nothing');
+  });
+
   test('fencing tokens grow with every grant, whichever replica gets it', async () => {
     const [a, b] = await pair();
     const tokens: number[] = [];

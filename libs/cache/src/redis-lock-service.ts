@@ -65,6 +65,11 @@ export class RedisLockService implements LockService {
     return this.sharedLease(key, token, holder, lease, local);
   }
 
+  async isHeld(key: string): Promise<boolean> {
+    if (await this.local.isHeld(key)) return true;
+    return this.availability.run(async () => (await this.client.exists(this.lockKey(key))) === 1, false);
+  }
+
   async close(): Promise<void> {
     await this.local.close();
   }

@@ -44,6 +44,7 @@ test('a caller gives up with 503 when a live holder keeps the key past the wait'
 test('when the lock service fails (Redis away), the work still runs, under the per-process lock only', async () => {
   const failing: LockService = {
     tryAcquire: async (): Promise<Lease | undefined> => Promise.reject(new Error('Connection is closed.')),
+    isHeld: async () => Promise.reject(new Error('Connection is closed.')),
     close: async () => undefined,
   };
   const shared = new LockServiceSharedLock(failing, 'backend:corp:', logger);

@@ -104,15 +104,19 @@ export class UploadsHandler {
     write: (current: UploadSession) => Promise<void>,
     precheck?: () => void,
   ): Promise<void> {
-    const lease = await this.takeWriterLock(session.id);
-    if (!lease) {
+    const beingWritten = (): OciError => {
       req.raw.resume();
-      throw new OciError('RANGE_INVALID', `upload ${session.id} is being written by another request`, { headers: sessionHeaders(session) });
-    }
+      return new OciError('RANGE_INVALID', `upload ${session.id} is being written by another request`, { headers: sessionHeaders(session) });
+    };
+    // A request that will be refused anyway (a chunk at the wrong offset) looks at the lock but
+    // never takes it: it must not turn away the writer that holds, or is about to take, the session.
+    if (await this.cache.locks.isHeld(writerLockKey(session.id))) throw beingWritten();
+    precheck?.();
+    const lease = await this.takeWriterLock(session.id);
+    if (!lease) throw beingWritten();
     const renewal = setInterval(() => void lease.renew().catch(() => false), WRITER_LEASE_MS / 3);
     renewal.unref();
     try {
-      precheck?.();
       await write(await this.load(session.name, session.id));
     } finally {
       clearInterval(renewal);
@@ -122,7 +126,7 @@ export class UploadsHandler {
 
   private async takeWriterLock(id: string): Promise<Lease | undefined> {
     try {
-      return await this.cache.locks.tryAcquire(`upload:${id}`, WRITER_LEASE_MS);
+      return await this.cache.locks.tryAcquire(writerLockKey(id), WRITER_LEASE_MS);
     } catch {
       // Without the lock a second writer could interleave bytes: refuse rather than guess.
       throw new OciError('UNAVAILABLE', 'the upload session lock is unavailable (Redis does not answer); try again');
@@ -245,4 +249,8 @@ function sessionHeaders(session: UploadSession): Record<string, string> {
     range: `0-${Math.max(0, session.offset - 1)}`,
     'docker-upload-uuid': session.id,
   };
+}
+
+function writerLockKey(sessionId: string): string {
+  return `upload:${sessionId}`;
 }
