@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '#config';
 import { configPathFrom } from './bootstrap/cli-args';
 import { createGateway } from './bootstrap/create-gateway';
+import { startGarbagePacer } from './bootstrap/garbage-pacer';
 import { createLogger } from './bootstrap/logger';
 
 async function main(): Promise<void> {
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.server.logLevel);
+  startGarbagePacer();
   const app = await createGateway(config, logger);
   const [host, port] = splitListen(config.server.listen);
   await app.listen(port, host);
