@@ -18,4 +18,5 @@ COPY --from=build /app/dist/libs ./dist/libs
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 5000
-ENTRYPOINT ["node", "dist/apps/gateway/src/main.js"]
+# Node options: see apps/gateway/src/bootstrap/node-flags.ts.
+ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/apps/gateway/src/main.js"]

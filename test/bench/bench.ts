@@ -3,7 +3,8 @@
  *   a) gateway -> distribution vs distribution direct: manifest GETs and a large blob pull;
  *   b) gateway -> local store vs distribution direct: large blob push and pull, manifest GETs;
  *   c) parallel blob pulls against nginx and bare Node relays in front of the same distribution,
- *      with the gateway's peak RSS.
+ *      with the gateway's peak RSS;
+ *   d) warm cached manifests vs distribution direct, its pull-through proxy and a bare Fastify handler.
  * Every measurement is a fixed number of requests. Prints markdown tables; stops every process.
  *
  *   node dist/test/bench/bench.js     (BENCH_LOG_LEVEL=warn to leave out the gateway's request log)
@@ -18,6 +19,7 @@ import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { tempDir } from '../support/temp';
 import { measureGets, measurePull, measurePullWithCurl, measurePush, pushMonolithic, pushPostPut, putManifest, type RequestStats, type Throughput } from './load';
 import { SyntheticBlob } from './synthetic-blob';
+import { cachedManifestSection } from './cache-bench';
 import { parallelPullSection } from './parallel';
 import { markdownTable } from './table';
 
@@ -104,7 +106,12 @@ async function main(): Promise<void> {
     gateway = await startGateway({
       server: { logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' },
       backends: { corp: { type: 'registry', url: distribution.url }, store: { type: 'local', path: join(store.path, 'data') } },
-      routes: [{ prefix: 'corp/', backend: 'corp' }, { prefix: '', backend: 'store' }],
+      // corp/ measures the proxy path itself (cache off); cached/ the manifest cache, warm.
+      routes: [
+        { prefix: 'corp/', backend: 'corp', cache: false },
+        { prefix: 'cached/', backend: 'corp' },
+        { prefix: '', backend: 'store', cache: false },
+      ],
     });
     const direct = new Pool(distribution.url, { connections: CONCURRENCY });
     const viaGateway = new Pool(gateway.url, { connections: CONCURRENCY });
@@ -125,6 +132,12 @@ async function main(): Promise<void> {
       directPath: `/v2/bench/app/blobs/${layer.digest}`, gatewayPath: `/v2/corp/bench/app/blobs/${layer.digest}`, blobMiB: BLOB_BYTES / 1048576,
     });
 
+    const cached = await cachedManifestSection({
+      distributionUrl: distribution.url, gatewayUrl: gateway.url, upstreamRepo: 'bench/app', cachedRepo: 'cached/bench/app',
+      uncachedRepo: 'corp/bench/app', manifest: upstream.manifest, manifestDigest: upstream.manifestDigest, mediaType: MANIFEST_TYPE,
+      count: MANIFESTS, concurrency: CONCURRENCY,
+    });
+
     out(`## Gantry benchmark — ${new Date().toISOString()}`);
     out(`node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}; ` +
       `gateway log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}; distribution 2.8 (filesystem driver); all on 127.0.0.1, same disk`);
@@ -134,6 +147,8 @@ async function main(): Promise<void> {
     out('push: gateway = one POST ?digest with the streamed body; distribution = POST + PUT ?digest with the body (2.8 ignores a body on POST).');
     out();
     out(parallel);
+    out();
+    out(cached);
   } finally {
     await Promise.all(pools.map((p) => p.close()));
     await gateway?.stop();

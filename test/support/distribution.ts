@@ -22,7 +22,12 @@ export interface Distribution {
 }
 
 /** A real CNCF distribution 2.8 registry (Debian's docker-registry) on a free loopback port. */
-export async function startDistribution(auth: DistributionAuth = { kind: 'none' }): Promise<Distribution> {
+export interface DistributionOptions {
+  /** Runs it as a pull-through cache of another registry (distribution's `proxy.remoteurl`). */
+  proxyRemoteUrl?: string;
+}
+
+export async function startDistribution(auth: DistributionAuth = { kind: 'none' }, options: DistributionOptions = {}): Promise<Distribution> {
   const binary = requireTool('docker-registry');
   const dir = tempDir('distribution');
   const port = await freePort();
@@ -48,6 +53,7 @@ export async function startDistribution(auth: DistributionAuth = { kind: 'none' 
     `storage:\n  filesystem:\n    rootdirectory: ${join(dir.path, 'data')}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false`,
     `http:\n  addr: ${host}\n  secret: gantry-test-secret`,
     authConfig,
+    options.proxyRemoteUrl ? `proxy:\n  remoteurl: ${options.proxyRemoteUrl}\n` : '',
   ].join('\n'));
   const logs: string[] = [];
   const child: ChildProcess = spawn(binary, ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });

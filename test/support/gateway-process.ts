@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { GATEWAY_NODE_FLAGS } from '../../apps/gateway/src/bootstrap/node-flags';
 import { freePort, tempDir, waitFor } from './temp';
 
 export interface GatewayProcess {
@@ -18,7 +19,7 @@ const MAIN = resolve(__dirname, '../../apps/gateway/src/main.js');
 
 /**
  * Starts the built gateway as its own process with `config` (server.listen is filled in) on the
- * same Node binary that runs the tests.
+ * same Node binary that runs the tests, with the Node options production starts it with.
  */
 export async function startGateway(config: Record<string, unknown>, options: { env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<GatewayProcess> {
   const dir = tempDir('gateway');
@@ -33,7 +34,7 @@ export async function startGateway(config: Record<string, unknown>, options: { e
   const configPath = join(dir.path, 'gantry.yaml');
   writeFileSync(configPath, stringify({ ...config, server }));
   const logs: string[] = [];
-  const child = spawn(process.execPath, [MAIN, '--config', configPath], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, MAIN, '--config', configPath], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

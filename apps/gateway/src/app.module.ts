@@ -6,10 +6,12 @@ import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
 import { RouteTable } from '#routing';
 import { AdminController } from './admin/admin.controller';
+import { CacheAdminController } from './admin/cache-admin.controller';
 import { BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
 import { OciErrorFilter } from './http/oci-error.filter';
 import { FileUploadSessionStore } from './uploads/file-upload-session-store';
 import { MemoryUploadSessionStore } from './uploads/memory-upload-session-store';
+import { RedisUploadSessionStore } from './uploads/redis-upload-session-store';
 import { UPLOAD_SESSION_STORE, type UploadSessionStore } from './uploads/upload-session';
 import { UploadSessionSweeper } from './uploads/upload-session-sweeper';
 import { UploadsHandler } from './uploads/uploads.handler';
@@ -18,6 +20,7 @@ import { CatalogHandler } from './v2/catalog.handler';
 import { ManifestsHandler } from './v2/manifests.handler';
 import { ReferrersHandler } from './v2/referrers.handler';
 import { RepositoryResolver } from './v2/repository-resolver';
+import { RouteRegistries } from './v2/route-registries';
 import { TagsHandler } from './v2/tags.handler';
 import { V2Controller } from './v2/v2.controller';
 
@@ -40,9 +43,11 @@ class BackendLifecycle implements OnApplicationShutdown {
   }
 }
 
-function uploadSessionStore(config: GantryConfig): UploadSessionStore {
+/** With `redis:`, sessions live in Redis (any replica continues any upload); else as configured. */
+function uploadSessionStore(config: GantryConfig, cache: CacheServices): UploadSessionStore {
   const { store, path, maxAgeSeconds } = config.server.uploadSessions;
   const aging = { maxAgeMs: maxAgeSeconds * 1000 };
+  if (cache.redis && cache.keyPrefix !== undefined) return new RedisUploadSessionStore(cache.redis, cache.keyPrefix, aging);
   return store === 'file' ? new FileUploadSessionStore(path, aging) : new MemoryUploadSessionStore(aging);
 }
 
@@ -51,16 +56,17 @@ export class AppModule {
   static create(deps: GatewayDependencies): DynamicModule {
     return {
       module: AppModule,
-      controllers: [V2Controller, AdminController],
+      controllers: [V2Controller, AdminController, CacheAdminController],
       providers: [
         { provide: GANTRY_CONFIG, useValue: deps.config },
         { provide: LOGGER, useValue: deps.logger },
         { provide: BACKENDS, useValue: deps.backends },
         { provide: CACHE_SERVICES, useValue: deps.cache },
         { provide: RouteTable, useValue: new RouteTable(deps.config.routes) },
-        { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config) },
+        { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config, deps.cache) },
         { provide: APP_FILTER, useClass: OciErrorFilter },
         BackendLifecycle,
+        RouteRegistries,
         RepositoryResolver,
         ManifestsHandler,
         BlobsHandler,

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type GantryConfig } from '#config';
 import { parseCommandLine, type Command } from './bootstrap/cli-args';
 import { createGateway } from './bootstrap/create-gateway';
+import { startGarbagePacer } from './bootstrap/garbage-pacer';
 import { describeListenError } from './bootstrap/listen-error';
 import { createLogger } from './bootstrap/logger';
 
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     return fail(2, (err as Error).message);
   }
   const logger = createLogger(config.server.logLevel);
+  startGarbagePacer();
   let app;
   try {
     app = await createGateway(config, logger);

@@ -14,5 +14,7 @@ export interface Lease {
 export interface LockService {
   /** The lease, or undefined when someone else holds the key. */
   tryAcquire(key: string, leaseMs: number): Promise<Lease | undefined>;
+  /** Whether someone holds `key` now; looks without taking it (a refusal that must not block the holder). */
+  isHeld(key: string): Promise<boolean>;
   close(): Promise<void>;
 }

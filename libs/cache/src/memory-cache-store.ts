@@ -15,6 +15,8 @@ export class MemoryCacheStore implements CacheStore {
       // A key costs its length too, so a flood of tiny entries is bounded as well.
       sizeCalculation: (value, key) => Math.max(1, value.length + key.length),
       ttlAutopurge: false,
+      // Read the clock on every check: a cached "now" would outlive an injected clock's jump.
+      ttlResolution: 0,
       perf: { now },
     });
   }

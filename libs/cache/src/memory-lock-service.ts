@@ -33,6 +33,11 @@ export class MemoryLockService implements LockService {
     };
   }
 
+  async isHeld(key: string): Promise<boolean> {
+    const current = this.held.get(key);
+    return current !== undefined && current.until > this.now();
+  }
+
   async close(): Promise<void> {
     this.held.clear();
   }

@@ -31,3 +31,8 @@ export function createRedisClient(config: RedisConfig, options: { connectionName
   }
   return new Redis(config.url!, common);
 }
+
+/** The connections that hold data: the one server, or every cluster master (for SCAN, DBSIZE). */
+export function redisMasters(client: RedisClient): Redis[] {
+  return client instanceof Cluster ? client.nodes('master') : [client];
+}

@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { GantryConfig } from '#config';
-import { createCacheServices } from '#cache';
+import { backendSharedState, createCacheServices } from '#cache';
 import { createBackend, type Registry } from '#registry';
 import { AppModule } from '../app.module';
 import { logAccess } from '../http/access-log';
@@ -15,9 +15,17 @@ import { NestPinoLogger } from './logger';
 
 /** Builds the gateway app: backends from config, Fastify with bodies left as raw streams. */
 export async function createGateway(config: GantryConfig, logger: Logger): Promise<NestFastifyApplication> {
+  // Built first: with Redis, backends share their referrers lock and bearer tokens through it.
+  const cache = createCacheServices(config, logger);
   const backends = new Map<string, Registry>();
-  for (const [name, backendConfig] of Object.entries(config.backends)) {
-    backends.set(name, await createBackend(name, backendConfig, logger));
+  try {
+    for (const [name, backendConfig] of Object.entries(config.backends)) {
+      backends.set(name, await createBackend(name, backendConfig, logger, backendSharedState(cache, name, logger)));
+    }
+  } catch (err) {
+    // The Redis connection would keep a process that failed to start alive.
+    await cache.close();
+    throw err;
   }
   // server.tls: HTTPS on the same listener, so clients need no insecure-registries entry.
   const https = httpsOptions(config);
@@ -33,7 +41,6 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const cache = createCacheServices(config, logger);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache }), adapter, {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
@@ -44,6 +51,8 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
   fastify.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
   fastify.addHook('onRequest', async (req, reply) => {
     reply.headers({ ...API_VERSION_HEADER, 'x-request-id': req.id });
+    // Every v2 response says how the cache answered; the handlers overwrite this when one did.
+    if (req.url.startsWith('/v2')) reply.header('x-gantry-cache', 'bypass');
   });
   const publicUrl = config.server.publicUrl?.replace(/\/+$/, '');
   if (publicUrl) {

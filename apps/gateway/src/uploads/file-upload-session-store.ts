@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  isSessionId, SessionClock, type SessionAging, type SessionCount, type UploadSession, type UploadSessionStore,
+  isSessionId, overCap, SessionClock, type SessionAging, type SessionCaps, type SessionCount, type UploadSession, type UploadSessionStore,
 } from './upload-session';
 
 /** A temp file this old is left over from a crash mid-write, not a write in progress. */
@@ -62,6 +62,20 @@ export class FileUploadSessionStore implements UploadSessionStore {
     await writeFile(temp, JSON.stringify(session));
     await rename(temp, target);
     this.index.set(session.id, { name: session.name, createdAt: session.createdAt });
+  }
+
+  async insert(session: UploadSession, caps: SessionCaps): Promise<SessionCount | undefined> {
+    const open = await this.count(session.name);
+    if (overCap(open, caps)) return open;
+    // Counted at once, before the file is written, so that concurrent starts see it.
+    this.index.set(session.id, { name: session.name, createdAt: session.createdAt });
+    try {
+      await this.save(session);
+    } catch (err) {
+      this.index.delete(session.id);
+      throw err;
+    }
+    return undefined;
   }
 
   async delete(id: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { SessionClock, type SessionAging, type SessionCount, type UploadSession, type UploadSessionStore } from './upload-session';
+import { overCap, SessionClock, type SessionAging, type SessionCaps, type SessionCount, type UploadSession, type UploadSessionStore } from './upload-session';
 
 export class MemoryUploadSessionStore implements UploadSessionStore {
   private readonly sessions = new Map<string, UploadSession>();
@@ -15,6 +15,13 @@ export class MemoryUploadSessionStore implements UploadSessionStore {
 
   async save(session: UploadSession): Promise<void> {
     this.sessions.set(session.id, { ...session });
+  }
+
+  async insert(session: UploadSession, caps: SessionCaps): Promise<SessionCount | undefined> {
+    const open = await this.count(session.name);
+    if (overCap(open, caps)) return open;
+    this.sessions.set(session.id, { ...session });
+    return undefined;
   }
 
   async delete(id: string): Promise<void> {

@@ -44,6 +44,18 @@ for (const [kind, open] of kinds) {
       assert.deepEqual(await store.count('team/c'), { total: 2, repository: 0 });
     });
 
+    test('insert saves a new session only while both caps have room', async () => {
+      const clock = manualClock();
+      const store = open(clock);
+      const caps = { maxTotal: 3, maxPerRepository: 2 };
+      assert.equal(await store.insert(session(id(11), 'team/a', clock.now!()), caps), undefined);
+      assert.equal(await store.insert(session(id(12), 'team/a', clock.now!()), caps), undefined);
+      assert.deepEqual(await store.insert(session(id(13), 'team/a', clock.now!()), caps), { total: 2, repository: 2 });
+      assert.equal(await store.get(id(13)), undefined);
+      assert.equal(await store.insert(session(id(14), 'team/b', clock.now!()), caps), undefined);
+      assert.deepEqual(await store.insert(session(id(15), 'team/c', clock.now!()), caps), { total: 3, repository: 0 });
+    });
+
     test('an expired session is unknown, and the sweep takes it (once) for its backend side to be cancelled', async () => {
       const clock = manualClock();
       const store = open(clock);

@@ -25,6 +25,17 @@ export interface SessionCount {
   repository: number;
 }
 
+/** The most sessions open at once, in all and per repository (`server.uploadSessions`). */
+export interface SessionCaps {
+  maxTotal: number;
+  maxPerRepository: number;
+}
+
+/** True when one more session would pass a cap. */
+export function overCap(open: SessionCount, caps: SessionCaps): boolean {
+  return open.total >= caps.maxTotal || open.repository >= caps.maxPerRepository;
+}
+
 /** When sessions expire; the clock is injectable so that tests need not wait a day. */
 export interface SessionAging {
   maxAgeMs: number;
@@ -44,13 +55,18 @@ export class SessionClock {
 }
 
 /**
- * Where sessions live: in memory or in files on one replica now; a Redis implementation lets any
- * gateway replica continue a session another one started.
+ * Where sessions live: in memory or in files on one replica; in Redis (with `redis:`), where any
+ * gateway replica continues a session another one started.
  */
 export interface UploadSessionStore {
   /** An open session; an expired one is unknown (the sweep removes it and cancels its backend side). */
   get(id: string): Promise<UploadSession | undefined>;
   save(session: UploadSession): Promise<void>;
+  /**
+   * Saves a new session when both caps have room, as one step (concurrent starts, on any replica,
+   * cannot overshoot); answers the count that refused it, or undefined when saved.
+   */
+  insert(session: UploadSession, caps: SessionCaps): Promise<SessionCount | undefined>;
   delete(id: string): Promise<void>;
   /** Open sessions (expired ones included until swept), in all and of the client-facing `name`. */
   count(name: string): Promise<SessionCount>;

@@ -1,28 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CacheServices, Lease } from '#cache';
 import type { GantryConfig } from '#config';
 import { assertValidName, isOciError, OciError, parseDigest } from '#oci';
 import type { ChunkInput, UploadProgress } from '#registry';
-import { GANTRY_CONFIG } from '../bootstrap/tokens';
+import { CACHE_SERVICES, GANTRY_CONFIG } from '../bootstrap/tokens';
 import { BodyBrokeOff, bodyBrokeOff } from '../http/client-abort';
 import { declaredLength, hasBody } from '../http/request-body';
 import { parseContentRange } from '../http/range-header';
 import { sendEmpty } from '../http/responses';
 import { RepositoryResolver, type ResolvedRepository } from '../v2/repository-resolver';
 import { blobPath, uploadPath } from '../v2/v2-routes';
-import { isSessionId, UPLOAD_SESSION_STORE, type UploadSession, type UploadSessionStore } from './upload-session';
+import {
+  isSessionId, overCap, UPLOAD_SESSION_STORE, type SessionCount, type UploadSession, type UploadSessionStore,
+} from './upload-session';
+
+/**
+ * How long a writer that died keeps a session from others. The lease is renewed while the body
+ * streams, so a slow chunk keeps it for as long as it takes.
+ */
+const WRITER_LEASE_MS = 30_000;
 
 /** Blob uploads. Clients only ever see Gantry's own session URLs; the backend's live in the session. */
 @Injectable()
 export class UploadsHandler {
-  /** Sessions a request is writing to right now: a second writer would interleave bytes. */
-  private readonly writing = new Set<string>();
-
   constructor(
     private readonly resolver: RepositoryResolver,
     @Inject(UPLOAD_SESSION_STORE) private readonly sessions: UploadSessionStore,
     @Inject(GANTRY_CONFIG) private readonly config: GantryConfig,
+    @Inject(CACHE_SERVICES) private readonly cache: CacheServices,
   ) {}
 
   async start(req: FastifyRequest, reply: FastifyReply, name: string): Promise<void> {
@@ -42,7 +49,8 @@ export class UploadsHandler {
       return;
     }
     req.raw.resume();
-    await this.assertRoomFor(name);
+    // A cheap look first, so that a client over the cap opens nothing upstream.
+    refuseOverCap(name, await this.sessions.count(name), this.caps());
     const progress = await repo.registry.startUpload(repo.upstreamName);
     const session: UploadSession = {
       id: randomUUID(),
@@ -53,7 +61,12 @@ export class UploadsHandler {
       offset: progress.size,
       createdAt: Date.now(),
     };
-    await this.sessions.save(session);
+    // The count and the save are one step: concurrent starts, on any replica, cannot overshoot.
+    const refused = await this.sessions.insert(session, this.caps());
+    if (refused) {
+      await repo.registry.cancelUpload(repo.upstreamName, progress.handle).catch(() => undefined);
+      refuseOverCap(name, refused, this.caps());
+    }
     sendEmpty(reply, 202, sessionHeaders(session));
   }
 
@@ -80,10 +93,10 @@ export class UploadsHandler {
   }
 
   /**
-   * One writer per session (per gateway process; replicas sharing sessions need the Redis lock of
-   * the cache work). A concurrent writer gets 416 with the session's state, as for a bad offset.
-   * The writer works on the session as it is once the lock is held (the last writer may just
-   * have moved it on).
+   * One writer per session, through the gateway's locks: in this process, or across every replica
+   * with Redis. A concurrent writer gets 416 with the session's state, as for a bad offset. The
+   * writer works on the session as it is once the lock is held (the last writer may just have
+   * moved it on); the lease is renewed while it writes and released after.
    */
   private async exclusively(
     req: FastifyRequest,
@@ -91,17 +104,38 @@ export class UploadsHandler {
     write: (current: UploadSession) => Promise<void>,
     precheck?: () => void,
   ): Promise<void> {
-    if (this.writing.has(session.id)) {
+    const beingWritten = (): OciError => {
       req.raw.resume();
-      throw new OciError('RANGE_INVALID', `upload ${session.id} is being written by another request`, { headers: sessionHeaders(session) });
-    }
+      return new OciError('RANGE_INVALID', `upload ${session.id} is being written by another request`, { headers: sessionHeaders(session) });
+    };
+    // A request that will be refused anyway (a chunk at the wrong offset) looks at the lock but
+    // never takes it: it must not turn away the writer that holds, or is about to take, the session.
+    if (await this.cache.locks.isHeld(writerLockKey(session.id))) throw beingWritten();
     precheck?.();
-    this.writing.add(session.id);
+    const lease = await this.takeWriterLock(session.id);
+    if (!lease) throw beingWritten();
+    const renewal = setInterval(() => void lease.renew().catch(() => false), WRITER_LEASE_MS / 3);
+    renewal.unref();
     try {
       await write(await this.load(session.name, session.id));
     } finally {
-      this.writing.delete(session.id);
+      clearInterval(renewal);
+      await lease.release().catch(() => undefined);
     }
+  }
+
+  private async takeWriterLock(id: string): Promise<Lease | undefined> {
+    try {
+      return await this.cache.locks.tryAcquire(writerLockKey(id), WRITER_LEASE_MS);
+    } catch {
+      // Without the lock a second writer could interleave bytes: refuse rather than guess.
+      throw new OciError('UNAVAILABLE', 'the upload session lock is unavailable (Redis does not answer); try again');
+    }
+  }
+
+  private caps(): { maxTotal: number; maxPerRepository: number } {
+    const { maxTotal, maxPerRepository } = this.config.server.uploadSessions;
+    return { maxTotal, maxPerRepository };
   }
 
   private async patch(req: FastifyRequest, reply: FastifyReply, repo: ResolvedRepository, session: UploadSession): Promise<void> {
@@ -138,18 +172,6 @@ export class UploadsHandler {
       return;
     }
     await this.sessions.save({ ...session, handle: progress.handle, offset: progress.size });
-  }
-
-  /** Open sessions are capped per repository and in all; each one holds state here and upstream. */
-  private async assertRoomFor(name: string): Promise<void> {
-    const { maxPerRepository, maxTotal } = this.config.server.uploadSessions;
-    const open = await this.sessions.count(name);
-    if (open.total >= maxTotal) {
-      throw new OciError('TOOMANYREQUESTS', `${open.total} upload sessions are open, the most this gateway allows; finish or cancel some first`);
-    }
-    if (open.repository >= maxPerRepository) {
-      throw new OciError('TOOMANYREQUESTS', `${open.repository} upload sessions are open for ${name}, the most allowed per repository; finish or cancel some first`);
-    }
   }
 
   private async finish(req: FastifyRequest, reply: FastifyReply, repo: ResolvedRepository, session: UploadSession): Promise<void> {
@@ -212,10 +234,23 @@ export class UploadsHandler {
   }
 }
 
+/** Open sessions are capped per repository and in all; each one holds state here and upstream. */
+function refuseOverCap(name: string, open: SessionCount, caps: { maxTotal: number; maxPerRepository: number }): void {
+  if (!overCap(open, caps)) return;
+  if (open.total >= caps.maxTotal) {
+    throw new OciError('TOOMANYREQUESTS', `${open.total} upload sessions are open, the most this gateway allows; finish or cancel some first`);
+  }
+  throw new OciError('TOOMANYREQUESTS', `${open.repository} upload sessions are open for ${name}, the most allowed per repository; finish or cancel some first`);
+}
+
 function sessionHeaders(session: UploadSession): Record<string, string> {
   return {
     location: uploadPath(session.name, session.id),
     range: `0-${Math.max(0, session.offset - 1)}`,
     'docker-upload-uuid': session.id,
   };
+}
+
+function writerLockKey(sessionId: string): string {
+  return `upload:${sessionId}`;
 }

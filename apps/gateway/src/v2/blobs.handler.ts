@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OciError, parseDigest } from '#oci';
 import type { ByteRange } from '#registry';
+import { cacheHeaders } from '../http/cache-headers';
 import { parseRangeHeader } from '../http/range-header';
 import { sendEmpty } from '../http/responses';
 import { RepositoryResolver, type ResolvedRepository } from './repository-resolver';
@@ -24,7 +25,7 @@ export class BlobsHandler {
             'docker-content-digest': digest,
             'accept-ranges': 'bytes',
             etag: `"${digest}"`,
-            ...(meta.cacheStatus ? { 'x-gantry-cache': meta.cacheStatus } : {}),
+            ...cacheHeaders(meta.cacheStatus),
           })
           .send();
         return;
@@ -60,7 +61,7 @@ export class BlobsHandler {
       'docker-content-digest': digest,
       'accept-ranges': 'bytes',
       etag: `"${digest}"`,
-      ...(body.cacheStatus ? { 'x-gantry-cache': body.cacheStatus } : {}),
+      ...cacheHeaders(body.cacheStatus),
     };
     if (body.range) {
       headers['content-range'] = `bytes ${body.range.start}-${body.range.end}/${body.size}`;

@@ -3,14 +3,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { GantryConfig } from '#config';
 import { compareNames, OciError, paginateSorted } from '#oci';
-import type { Registry } from '#registry';
+import type { CacheStatus } from '#registry';
 import { RouteTable } from '#routing';
-import { BACKENDS, GANTRY_CONFIG, LOGGER } from '../bootstrap/tokens';
+import { GANTRY_CONFIG, LOGGER } from '../bootstrap/tokens';
+import { cacheHeaders, combinedCacheStatus } from '../http/cache-headers';
 import { nextLink, pageRequest } from '../http/page-request';
 import { sendJson } from '../http/responses';
+import { RouteRegistries } from './route-registries';
 
-/** A backend's names, or undefined when it failed or missed the catalog deadline. */
-type Listing = string[] | undefined;
+/** A backend's names and how the cache answered, or undefined when it failed or missed the catalog deadline. */
+type Listing = { names: string[]; cacheStatus?: CacheStatus } | undefined;
 
 /**
  * `_catalog` federated over every routed backend, with each route's prefix put back. Each backend
@@ -23,7 +25,7 @@ export class CatalogHandler {
 
   constructor(
     private readonly routes: RouteTable,
-    @Inject(BACKENDS) private readonly backends: ReadonlyMap<string, Registry>,
+    private readonly registries: RouteRegistries,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(GANTRY_CONFIG) config: GantryConfig,
   ) {
@@ -38,6 +40,7 @@ export class CatalogHandler {
     for (const rule of this.routes.all) {
       if (!listings.has(rule.backend)) listings.set(rule.backend, this.listWithinDeadline(rule.backend, req.id));
     }
+    const statuses: (CacheStatus | undefined)[] = [];
     const names = new Set<string>();
     const missing = new Set<string>();
     for (const rule of this.routes.all) {
@@ -46,24 +49,26 @@ export class CatalogHandler {
         missing.add(rule.backend);
         continue;
       }
-      for (const upstreamName of listing) {
+      statuses.push(listing.cacheStatus);
+      for (const upstreamName of listing.names) {
         const name = this.routes.publicName(rule, upstreamName);
         if (name) names.add(name);
       }
     }
     const result = paginateSorted([...names].sort(compareNames), page);
-    const headers: Record<string, string> = nextLink('/v2/_catalog', page.n, result.next);
+    const headers: Record<string, string> = { ...nextLink('/v2/_catalog', page.n, result.next), ...cacheHeaders(combinedCacheStatus(statuses)) };
     if (missing.size > 0) {
-      headers.warning = [...missing].map((backend) => `199 gantry "catalog incomplete: backend ${backend} unavailable"`).join(', ');
+      const incomplete = [...missing].map((backend) => `199 gantry "catalog incomplete: backend ${backend} unavailable"`);
+      headers.warning = [headers.warning, ...incomplete].filter(Boolean).join(', ');
     }
     sendJson(reply, 200, { repositories: result.items }, headers);
   }
 
   /** A backend without a catalog has no names to give; one that fails or is too slow is left out. */
   private async listWithinDeadline(backend: string, reqId: string): Promise<Listing> {
-    const registry = this.backends.get(backend);
-    if (!registry?.listRepositories) return [];
-    const listing = registry.listRepositories({}).then((page) => page.items);
+    const registry = this.registries.forCatalog(backend);
+    if (!registry?.listRepositories) return { names: [] };
+    const listing = registry.listRepositories({}).then((page) => ({ names: page.items, cacheStatus: page.cacheStatus }));
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), this.timeoutMs);

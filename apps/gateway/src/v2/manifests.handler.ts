@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { digestOf, MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, OciError, parseLookupReference, parseManifest, parseReference } from '#oci';
+import { cacheHeaders } from '../http/cache-headers';
 import { readCappedBody } from '../http/request-body';
 import { sendEmpty } from '../http/responses';
 import { RepositoryResolver } from './repository-resolver';
@@ -23,6 +24,7 @@ export class ManifestsHandler {
           .code(200)
           .headers({
             ...manifest.upstreamHeaders,
+            ...cacheHeaders(manifest.cacheStatus),
             'content-type': manifest.mediaType,
             'content-length': manifest.bytes.length,
             'docker-content-digest': manifest.digest,
@@ -38,6 +40,7 @@ export class ManifestsHandler {
           .code(200)
           .headers({
             ...meta.upstreamHeaders,
+            ...cacheHeaders(meta.cacheStatus),
             'content-type': meta.mediaType,
             'content-length': meta.size,
             'docker-content-digest': meta.digest,

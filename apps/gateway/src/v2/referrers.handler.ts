@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MediaType, OciError, parseDigest, referrersIndex } from '#oci';
+import { cacheHeaders } from '../http/cache-headers';
 import { sendJson } from '../http/responses';
 import { RepositoryResolver } from './repository-resolver';
 
@@ -14,7 +15,8 @@ export class ReferrersHandler {
     parseDigest(digest);
     const artifactType = (req.query as Record<string, string | undefined>).artifactType || undefined;
     const result = await repo.registry.listReferrers(repo.upstreamName, digest, artifactType);
-    const headers: Record<string, string> = result.filtered && artifactType ? { 'oci-filters-applied': 'artifactType' } : {};
+    const headers: Record<string, string> = { ...cacheHeaders(result.cacheStatus) };
+    if (result.filtered && artifactType) headers['oci-filters-applied'] = 'artifactType';
     sendJson(reply, 200, referrersIndex(result.manifests), headers, MediaType.OCI_INDEX);
   }
 }

@@ -4,3 +4,4 @@ export * from './manifests';
 export * from './registry';
 export * from './uploads';
 export * from './cache-status';
+export * from './shared-state';

@@ -1,7 +1,8 @@
 import type { Descriptor } from '#oci';
+import type { CacheAnnotated } from './cache-status';
 
 /** A manifest exactly as stored: bytes are never re-serialised. */
-export interface ManifestContent {
+export interface ManifestContent extends CacheAnnotated {
   bytes: Buffer;
   mediaType: string;
   digest: string;
@@ -9,7 +10,7 @@ export interface ManifestContent {
   upstreamHeaders?: Record<string, string>;
 }
 
-export interface ManifestMeta {
+export interface ManifestMeta extends CacheAnnotated {
   mediaType: string;
   digest: string;
   size: number;

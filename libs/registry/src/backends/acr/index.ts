@@ -3,7 +3,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Logger } from 'pino';
 import { Agent } from 'undici';
 import type { BackendOfType } from '#config';
-import type { Registry } from '../../port';
+import type { BackendSharedState, Registry } from '../../port';
 import { staticCredentialsFrom, type Clock } from '../generic';
 import { AcrApi } from './acr-api';
 import { AcrOAuth } from './acr-oauth';
@@ -21,6 +21,8 @@ export interface AcrDeps {
   clientOptions?: ContainerRegistryClientOptions;
   /** Time for token expiry (tests move their own; default the system clock). */
   clock?: Clock;
+  /** Locks and tokens shared with the other gateway replicas. */
+  shared?: BackendSharedState;
 }
 
 /** `registry` is a name (`myregistry`) or already a login server (`myregistry.azurecr.io`). */
@@ -49,6 +51,7 @@ export function createAcrRegistry(name: string, config: AcrConfig, logger: Logge
     circuitBreaker: config.circuitBreaker,
     logger,
     clock: deps.clock,
+    shared: deps.shared,
   };
   const credentials = config.credentials;
   if (credentials && 'username' in credentials && !deps.credential) {

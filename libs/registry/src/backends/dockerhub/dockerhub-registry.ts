@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { assertValidName } from '#oci';
 import type { BackendOfType } from '#config';
-import type { Registry } from '../../port';
+import type { BackendSharedState, Registry } from '../../port';
 import { GenericRegistry, staticCredentialsFrom, type UpstreamReply } from '../generic';
 
 export const DOCKER_HUB_URL = 'https://registry-1.docker.io';
@@ -13,7 +13,7 @@ export const DOCKER_HUB_REALM_HOSTS = ['auth.docker.io'];
  * rate limits reported in headers, no catalog and no referrers API (tag schema only).
  */
 export class DockerHubRegistry extends GenericRegistry {
-  constructor(name: string, config: BackendOfType<'dockerhub'>, logger: Logger) {
+  constructor(name: string, config: BackendOfType<'dockerhub'>, logger: Logger, shared: BackendSharedState = {}) {
     super({
       name,
       type: config.type,
@@ -27,6 +27,7 @@ export class DockerHubRegistry extends GenericRegistry {
       logger,
       referrers: 'tag-schema',
       catalog: false,
+      shared,
     });
   }
 
@@ -49,6 +50,6 @@ export class DockerHubRegistry extends GenericRegistry {
   }
 }
 
-export function createDockerHubRegistry(name: string, config: BackendOfType<'dockerhub'>, logger: Logger): Registry {
-  return new DockerHubRegistry(name, config, logger);
+export function createDockerHubRegistry(name: string, config: BackendOfType<'dockerhub'>, logger: Logger, shared: BackendSharedState = {}): Registry {
+  return new DockerHubRegistry(name, config, logger, shared);
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { BackendOfType } from '#config';
-import type { Registry } from '../../port';
+import type { BackendSharedState, Registry } from '../../port';
 import type { Clock } from '../generic/clock';
 import { EcrApi } from './ecr-api';
 import { EcrCredentials } from './ecr-credentials';
@@ -14,6 +14,8 @@ export function ecrRegistryUrl(config: BackendOfType<'ecr'>): string {
 export interface EcrDeps {
   /** Time for token expiry (tests move their own; default the system clock). */
   clock?: Clock;
+  /** Locks and tokens shared with the other gateway replicas. */
+  shared?: BackendSharedState;
 }
 
 /** A `type: ecr` backend: credentials from the AWS default chain, or the configured static keys. */
@@ -34,6 +36,7 @@ export function createEcrRegistry(name: string, config: BackendOfType<'ecr'>, lo
     circuitBreaker: config.circuitBreaker,
     logger,
     clock: deps.clock,
+    shared: deps.shared,
   });
 }
 

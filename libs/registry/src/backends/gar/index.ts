@@ -1,7 +1,7 @@
 import { GoogleAuth, type AuthClient } from 'google-auth-library';
 import type { Logger } from 'pino';
 import type { BackendOfType } from '#config';
-import type { Registry } from '../../port';
+import type { BackendSharedState, Registry } from '../../port';
 import type { Clock } from '../generic/clock';
 import { GarApi } from './gar-api';
 import { authClientFromFile } from './google-credentials-file';
@@ -15,6 +15,8 @@ export interface GarDeps {
   authClient?: AuthClient;
   /** Time for token expiry (tests move their own; default the system clock). */
   clock?: Clock;
+  /** Locks and tokens shared with the other gateway replicas. */
+  shared?: BackendSharedState;
 }
 
 /** `https://<location>-docker.pkg.dev` unless `registryUrl` says otherwise. */
@@ -56,6 +58,7 @@ export function createGarRegistry(name: string, config: BackendOfType<'gar'>, lo
     circuitBreaker: config.circuitBreaker,
     logger,
     clock: deps.clock,
+    shared: deps.shared,
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SharedTokenStore } from '../../port';
 import { selectChallenge, type AuthChallenge } from './challenge';
 import { systemClock, type Clock } from './clock';
 import type { BasicCredentials, BearerTokenProvider, CredentialSource } from './credentials';
@@ -21,6 +22,8 @@ export interface AuthenticatorOptions {
   logger: Logger;
   /** Judges cached tokens' expiry (default the system clock). */
   clock?: Clock;
+  /** Bearer tokens shared with the other replicas; keys are realm, service and scopes. */
+  sharedTokens?: SharedTokenStore;
   /** `GET /v2/` without credentials; resolves to the challenge it answered with. */
   ping(): Promise<AuthChallenge>;
 }
@@ -44,7 +47,7 @@ export class Authenticator {
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.clock = options.clock ?? systemClock;
-    this.tokens = new TokenCache(this.clock);
+    this.tokens = new TokenCache(this.clock, options.sharedTokens);
   }
 
   get credentials(): CredentialSource | undefined {
@@ -63,14 +66,16 @@ export class Authenticator {
     this.options.realmPolicy.check(challenge.realm);
     const key = `${challenge.realm}|${challenge.service ?? ''}|${TokenCache.keyOf(scopes)}`;
     if (fresh) {
-      this.tokens.delete(key);
+      await this.tokens.delete(key);
     } else {
       const cached = this.tokens.peek(key);
       if (cached) return { kind: 'bearer', header: `Bearer ${cached}`, cached: true };
     }
     const { realm, service } = challenge;
-    const token = await this.tokens.fetch(key, () =>
-      this.options.tokenProvider.fetchToken(service ? { realm, service } : { realm }, [...new Set(scopes)]),
+    const token = await this.tokens.fetch(
+      key,
+      () => this.options.tokenProvider.fetchToken(service ? { realm, service } : { realm }, [...new Set(scopes)]),
+      fresh,
     );
     return { kind: 'bearer', header: `Bearer ${token}`, cached: false };
   }
@@ -94,7 +99,7 @@ export class Authenticator {
 
   forgetToken(scopes: readonly string[]): void {
     if (this.challenge?.scheme !== 'bearer') return;
-    this.tokens.delete(`${this.challenge.realm}|${this.challenge.service ?? ''}|${TokenCache.keyOf(scopes)}`);
+    void this.tokens.delete(`${this.challenge.realm}|${this.challenge.service ?? ''}|${TokenCache.keyOf(scopes)}`);
   }
 
   /** The upstream refused what the source gave us: refetch on the next call. */

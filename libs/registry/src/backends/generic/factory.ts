@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { BackendOfType } from '#config';
+import type { BackendSharedState } from '../../port';
 import { staticCredentialsFrom } from './credentials';
 import { GenericRegistry } from './generic-registry';
 
 /** A `type: registry` backend from its configuration. */
-export function createGenericRegistry(name: string, config: BackendOfType<'registry'>, logger: Logger): GenericRegistry {
+export function createGenericRegistry(name: string, config: BackendOfType<'registry'>, logger: Logger, shared: BackendSharedState = {}): GenericRegistry {
   return new GenericRegistry({
     name,
     type: config.type,
@@ -16,5 +17,6 @@ export function createGenericRegistry(name: string, config: BackendOfType<'regis
     retries: config.retries,
     circuitBreaker: config.circuitBreaker,
     logger,
+    shared,
   });
 }

@@ -6,7 +6,7 @@ import {
   type Page, type PageRequest,
 } from '#oci';
 import type {
-  BackendStatus, BlobBody, BlobMeta, ByteRange, ChunkInput, ManifestContent, ManifestMeta, PutManifestResult, Registry, UploadHandle,
+  BackendSharedState, BackendStatus, BlobBody, BlobMeta, ByteRange, ChunkInput, ManifestContent, ManifestMeta, PutManifestResult, Registry, UploadHandle,
   UploadProgress,
 } from '../../port';
 import type { Clock } from './clock';
@@ -45,6 +45,8 @@ export interface GenericRegistryOptions {
   catalog?: boolean;
   /** A non-401 answer that means "credentials expired" (ECR's 403); see UpstreamClientOptions. */
   isCredentialRejection?: (err: OciError) => boolean;
+  /** Locks and tokens shared with the other gateway replicas (absent: this process only). */
+  shared?: BackendSharedState;
 }
 
 const pull = (name: string): string => `repository:${name}:pull`;
@@ -88,6 +90,7 @@ export class GenericRegistry implements Registry {
       clock: options.clock,
       logger: this.logger,
       isCredentialRejection: options.isCredentialRejection,
+      sharedTokens: options.shared?.tokens,
     });
     this.blobs = new BlobFetcher(this.client);
     this.uploads = new UploadSessions(this.client);
@@ -95,6 +98,7 @@ export class GenericRegistry implements Registry {
     this.tagSchema = new ReferrersTagSchema(
       { get: (name, tag) => this.fetchTagged(name, tag), put: (name, tag, bytes, type) => this.storeManifest(name, tag, bytes, type).then(() => undefined) },
       this.logger,
+      options.shared?.locks,
     );
     if (options.catalog !== false) this.listRepositories = (page) => this.listCatalog(page);
   }

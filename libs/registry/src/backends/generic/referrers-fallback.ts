@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { isOciError, MediaType, referrersFromIndex, referrersIndex, referrersTagFor, type Descriptor } from '#oci';
+import type { SharedLock } from '../../port';
 
 /** Reads and writes manifests by tag, in the upstream's own namespace. */
 export interface TagManifestIo {
@@ -14,12 +15,17 @@ export interface TagManifestIo {
  * it current when manifests with a subject are pushed or deleted through it.
  */
 export class ReferrersTagSchema {
-  /** Read-modify-write of one index is serialised per subject inside this process. */
+  /**
+   * Read-modify-write of one index is serialised per subject inside this process, and across
+   * replicas by `sharedLock` when the gateway has one (two replicas pushing referrers of one
+   * subject would otherwise each write an index without the other's entry).
+   */
   private readonly locks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly io: TagManifestIo,
     private readonly logger: Logger,
+    private readonly sharedLock?: SharedLock,
   ) {}
 
   async list(name: string, subject: string): Promise<Descriptor[]> {
@@ -39,7 +45,7 @@ export class ReferrersTagSchema {
   private async update(name: string, subject: string, change: (list: Descriptor[]) => Descriptor[] | undefined): Promise<void> {
     const key = `${name}@${subject}`;
     const previous = this.locks.get(key) ?? Promise.resolve();
-    const run = previous.then(async () => {
+    const rewrite = async (): Promise<void> => {
       const tag = referrersTagFor(subject);
       const current = await this.list(name, subject);
       const next = change(current);
@@ -47,7 +53,9 @@ export class ReferrersTagSchema {
       // An emptied index is kept (not deleted): distribution 2.8 cannot delete a tag alone.
       const bytes = Buffer.from(JSON.stringify(referrersIndex(next)));
       await this.io.put(name, tag, bytes, MediaType.OCI_INDEX);
-    });
+    };
+    const sharedLock = this.sharedLock;
+    const run = previous.then(() => (sharedLock ? sharedLock.withLock(`referrers:${key}`, rewrite) : rewrite()));
     const settled = run.catch(() => undefined);
     this.locks.set(key, settled);
     void settled.then(() => {

@@ -1,0 +1,10 @@
+/**
+ * Node options the gateway is started with, in production (`npm start`, the Dockerfile) and in
+ * tests alike. Keep those places in step with this list.
+ *
+ * `--max-semi-space-size=1`: V8 sizes the young generation for throughput of short-lived
+ * objects, up to 2 × 32 MiB, which a gateway fills with request objects and never gives back
+ * (idle RSS 125 → 107 MiB; a flood of bad requests −100 MiB). The gateway's own objects are few
+ * and small; its bytes live outside the heap. (Allowed in NODE_OPTIONS too.)
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];

@@ -1,0 +1,65 @@
+import { digestOf, parseDigest } from '#oci';
+
+/** A manifest as cached: its exact bytes, media type and digest. */
+export interface CachedManifest {
+  bytes: Buffer;
+  mediaType: string;
+  digest: string;
+}
+
+/** Bytes `[u32 header length][{"mediaType","digest"}][manifest bytes]`; the manifest is never re-serialised. */
+export function encodeManifest(manifest: CachedManifest): Buffer | undefined {
+  if (!digestMatches(manifest.bytes, manifest.digest)) return undefined;
+  const header = Buffer.from(JSON.stringify({ mediaType: manifest.mediaType, digest: manifest.digest }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(header.length);
+  return Buffer.concat([length, header, manifest.bytes]);
+}
+
+/** The manifest, or undefined when the entry is damaged or its bytes do not hash to its digest. */
+export function decodeManifest(entry: Buffer, expectedDigest: string): CachedManifest | undefined {
+  try {
+    const headerLength = entry.readUInt32BE(0);
+    const header = JSON.parse(entry.subarray(4, 4 + headerLength).toString('utf8')) as { mediaType?: unknown; digest?: unknown };
+    const bytes = entry.subarray(4 + headerLength);
+    if (typeof header.mediaType !== 'string' || header.digest !== expectedDigest) return undefined;
+    if (!digestMatches(bytes, expectedDigest)) return undefined;
+    return { bytes: Buffer.from(bytes), mediaType: header.mediaType, digest: expectedDigest };
+  } catch {
+    return undefined;
+  }
+}
+
+function digestMatches(bytes: Buffer, digest: string): boolean {
+  try {
+    return digestOf(bytes, parseDigest(digest).algorithm) === digest;
+  } catch {
+    return false;
+  }
+}
+
+/** A value with the time it was fetched: freshness is `storedAt + ttl`, not the store's own expiry. */
+export interface Timed<T> {
+  storedAt: number;
+  value: T;
+}
+
+/**
+ * Several variants of one object under one key (a tag per Accept set, a tag list per page,
+ * referrers per artifactType), so that one delete invalidates them all, in every replica.
+ */
+export type Variants<T> = Record<string, Timed<T>>;
+
+export function encodeVariants<T>(variants: Variants<T>): Buffer {
+  return Buffer.from(JSON.stringify(variants));
+}
+
+export function decodeVariants<T>(entry: Buffer | undefined): Variants<T> {
+  if (!entry) return {};
+  try {
+    const parsed = JSON.parse(entry.toString('utf8')) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Variants<T>) : {};
+  } catch {
+    return {};
+  }
+}
