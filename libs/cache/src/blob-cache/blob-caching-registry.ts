@@ -153,8 +153,9 @@ function serveFile(file: FileHandle, size: number, range: ByteRange | undefined,
   }
   const start = range?.start ?? 0;
   const end = Math.min(range?.end ?? size - 1, size - 1);
-  // The numeric descriptor: a FileHandle makes the stream read through promises, at several times the CPU.
-  const stream = createReadStream('', { fd: file.fd, start, end, highWaterMark: READ_BYTES, autoClose: false });
+  // Through the FileHandle itself: a stream on its numeric fd failed with EBADF under the
+  // gateway's frequent minor collections (the handle closed by GC). The handle is closed on 'close'.
+  const stream = createReadStream('', { fd: file, start, end, highWaterMark: READ_BYTES, autoClose: false });
   stream.once('close', () => {
     release();
     void file.close().catch(() => undefined);
