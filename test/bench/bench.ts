@@ -19,6 +19,7 @@ import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { tempDir } from '../support/temp';
 import { measureGets, measurePull, measurePullWithCurl, measurePush, pushMonolithic, pushPostPut, putManifest, type RequestStats, type Throughput } from './load';
 import { SyntheticBlob } from './synthetic-blob';
+import { blobCacheSection } from './blob-cache-bench';
 import { cachedManifestSection } from './cache-bench';
 import { parallelPullSection } from './parallel';
 import { markdownTable } from './table';
@@ -149,6 +150,9 @@ async function main(): Promise<void> {
     out(parallel);
     out();
     out(cached);
+    out();
+    // Its own distribution and gateway (the ones above are idle by now).
+    out(await blobCacheSection());
   } finally {
     await Promise.all(pools.map((p) => p.close()));
     await gateway?.stop();

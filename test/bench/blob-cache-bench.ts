@@ -3,7 +3,7 @@
  * disk cache vs a bare Node static file server (`fs.createReadStream` → `http` response, its own
  * process) on the very same file, measured in the same run, interleaved. Prints a markdown table.
  *
- *   node dist/test/bench/blob-cache-bench.js     (or call blobCacheSection() from bench.ts)
+ *   node dist/test/bench/blob-cache-bench.js     (also the last section of `npm run bench`)
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
