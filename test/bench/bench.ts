@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     });
 
     const cached = await cachedManifestSection({
-      distributionUrl: distribution.url, gatewayUrl: gateway.url, upstreamRepo: 'bench/app', cachedRepo: 'cached/bench/app',
+      distributionUrl: distribution.url, gatewayUrl: gateway.url, gatewayPid: gateway.pid, upstreamRepo: 'bench/app', cachedRepo: 'cached/bench/app',
       uncachedRepo: 'corp/bench/app', manifest: upstream.manifest, manifestDigest: upstream.manifestDigest, mediaType: MANIFEST_TYPE,
       count: MANIFESTS, concurrency: CONCURRENCY,
     });
