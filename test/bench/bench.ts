@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const pools: Pool[] = [];
   try {
     distribution = await startDistribution({ kind: 'none' });
-    gateway = await startGateway({
+    const gatewayConfig = {
       server: { logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' },
       backends: { corp: { type: 'registry', url: distribution.url }, store: { type: 'local', path: join(store.path, 'data') } },
       // corp/ measures the proxy path itself (cache off); cached/ the manifest cache, warm.
@@ -113,7 +113,8 @@ async function main(): Promise<void> {
         { prefix: 'cached/', backend: 'corp' },
         { prefix: '', backend: 'store', cache: false },
       ],
-    });
+    };
+    gateway = await startGateway(gatewayConfig);
     const direct = new Pool(distribution.url, { connections: CONCURRENCY });
     const viaGateway = new Pool(gateway.url, { connections: CONCURRENCY });
     pools.push(direct, viaGateway);
@@ -133,11 +134,13 @@ async function main(): Promise<void> {
       directPath: `/v2/bench/app/blobs/${layer.digest}`, gatewayPath: `/v2/corp/bench/app/blobs/${layer.digest}`, blobMiB: BLOB_BYTES / 1048576,
     });
 
+    // A fresh gateway: its peak RSS is the manifest cache's, not what the blob sections left behind.
+    const cacheGateway = await startGateway(gatewayConfig);
     const cached = await cachedManifestSection({
-      distributionUrl: distribution.url, gatewayUrl: gateway.url, gatewayPid: gateway.pid, upstreamRepo: 'bench/app', cachedRepo: 'cached/bench/app',
-      uncachedRepo: 'corp/bench/app', manifest: upstream.manifest, manifestDigest: upstream.manifestDigest, mediaType: MANIFEST_TYPE,
-      count: MANIFESTS, concurrency: CONCURRENCY,
-    });
+      distributionUrl: distribution.url, gatewayUrl: cacheGateway.url, gatewayPid: cacheGateway.pid, upstreamRepo: 'bench/app',
+      cachedRepo: 'cached/bench/app', uncachedRepo: 'corp/bench/app', manifest: upstream.manifest, manifestDigest: upstream.manifestDigest,
+      mediaType: MANIFEST_TYPE, count: MANIFESTS, concurrency: CONCURRENCY,
+    }).finally(() => cacheGateway.stop());
 
     out(`## Gantry benchmark — ${new Date().toISOString()}`);
     out(`node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}; ` +
