@@ -37,7 +37,12 @@ export class ClusterFill {
    */
   async run<T>(key: string, load: () => Promise<T>, stored: () => Promise<T | undefined>): Promise<T> {
     const lockKey = `fill:${key}`;
-    const lease = await this.locks.tryAcquire(lockKey, this.leaseMs).catch((): Lease | undefined => undefined);
+    let lease: Lease | undefined;
+    try {
+      lease = await this.locks.tryAcquire(lockKey, this.leaseMs);
+    } catch {
+      return load(); // the lock service failed: coalescing stays in-process
+    }
     if (lease) {
       try {
         return await load();
