@@ -9,7 +9,10 @@ import { decodeManifest, encodeManifest, type CachedManifest } from './cache-ent
 import { acceptKey, cacheKeys } from './cache-keys';
 import { CacheCounters, type RouteCachePolicy } from './cache-policy';
 import type { CacheStore } from './cache-store';
+import { ClusterFill } from './cluster-fill';
 import type { InFlight } from './in-flight';
+import type { LockService } from './lock-service';
+import { MemoryLockService } from './memory-lock-service';
 import { TimedCache, type TimedRead } from './timed-cache';
 
 /** Where a tag pointed for one Accept set: enough to answer a HEAD, and the key of the bytes. */
@@ -28,6 +31,11 @@ export interface CachingRegistryOptions {
   store: CacheStore;
   /** Shared by every decorator of the gateway, so routes to one backend coalesce together. */
   inFlight: InFlight;
+  /**
+   * The gateway's locks: with Redis, a miss is fetched by one replica and read from the store by
+   * the others. Without it (or with the in-process service) coalescing stays in-process.
+   */
+  locks?: LockService;
   logger: Logger;
   counters?: CacheCounters;
   now?: () => number;
@@ -42,6 +50,7 @@ export class CachingRegistry implements Registry {
   readonly counters: CacheCounters;
   readonly listRepositories?: (page: PageRequest) => Promise<Page & CacheAnnotated>;
   private readonly timed: TimedCache;
+  private readonly fill: ClusterFill;
   private readonly backend: string;
   private readonly store: CacheStore;
   private readonly policy: RouteCachePolicy;
@@ -56,7 +65,8 @@ export class CachingRegistry implements Registry {
     this.store = options.store;
     this.policy = options.policy;
     this.counters = options.counters ?? new CacheCounters();
-    this.timed = new TimedCache(options.store, options.inFlight, options.logger, options.now ?? Date.now);
+    this.fill = new ClusterFill(options.locks ?? new MemoryLockService());
+    this.timed = new TimedCache(options.store, options.inFlight, this.fill, options.logger, options.now ?? Date.now);
     this.manifestTtlMs = Math.max(TimedCache.storeTtl(options.policy.tagTtlMs, options.policy.staleIfErrorMs), 86_400_000);
     if (inner.listRepositories) {
       const list = inner.listRepositories.bind(inner);
@@ -201,11 +211,17 @@ export class CachingRegistry implements Registry {
   private async manifestByDigest(repo: string, digest: string, accept: readonly string[]): Promise<ManifestContent & CacheAnnotated> {
     const cached = await this.cachedManifest(repo, digest);
     if (cached && accept.includes(cached.mediaType)) return { ...cached, cacheStatus: 'hit' };
-    const manifest = await this.options.inFlight.run(`${cacheKeys.manifest(this.backend, repo, digest)}#${acceptKey(accept)}`, async () => {
+    const id = `${cacheKeys.manifest(this.backend, repo, digest)}#${acceptKey(accept)}`;
+    const load = async (): Promise<ManifestContent> => {
       const fetched = await this.inner.getManifest(repo, digest, accept);
       await this.rememberManifest(repo, fetched);
       return fetched;
-    });
+    };
+    const stored = async (): Promise<ManifestContent | undefined> => {
+      const filled = await this.cachedManifest(repo, digest);
+      return filled && accept.includes(filled.mediaType) ? filled : undefined;
+    };
+    const manifest = await this.options.inFlight.run(id, () => this.fill.run(id, load, stored));
     return { ...manifest, cacheStatus: 'miss' };
   }
 
@@ -217,14 +233,22 @@ export class CachingRegistry implements Registry {
     const metaKey = cacheKeys.manifestMeta(this.backend, repo, digest);
     const known = parseMeta(await this.store.get(metaKey), digest);
     if (known && accept.includes(known.mediaType)) return { ...known, cacheStatus: 'hit' };
-    const meta = await this.options.inFlight.run(`${metaKey}#${acceptKey(accept)}`, async () => {
+    const id = `${metaKey}#${acceptKey(accept)}`;
+    const load = async (): Promise<ManifestMeta> => {
       const fetched = await this.inner.statManifest(repo, digest, accept);
       if (fetched.digest === digest) {
         const value = Buffer.from(JSON.stringify({ digest, mediaType: fetched.mediaType, size: fetched.size }));
         await this.store.set(metaKey, value, this.manifestTtlMs);
       }
       return fetched;
-    });
+    };
+    const stored = async (): Promise<ManifestMeta | undefined> => {
+      const filled = await this.cachedManifest(repo, digest);
+      if (filled && accept.includes(filled.mediaType)) return { digest, mediaType: filled.mediaType, size: filled.bytes.length };
+      const meta = parseMeta(await this.store.get(metaKey), digest);
+      return meta && accept.includes(meta.mediaType) ? meta : undefined;
+    };
+    const meta = await this.options.inFlight.run(id, () => this.fill.run(id, load, stored));
     return { ...meta, cacheStatus: 'miss' };
   }
 

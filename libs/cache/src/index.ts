@@ -13,6 +13,7 @@ export * from './cache-services';
 export * from './cache-keys';
 export * from './cache-policy';
 export * from './in-flight';
+export * from './cluster-fill';
 export * from './caching-registry';
 export * from './shared-lock';
 export * from './redis-token-store';

@@ -4,6 +4,7 @@ import type { CacheAnnotated } from '#registry';
 import type { CacheStore } from './cache-store';
 import { decodeVariants, encodeVariants, type Timed } from './cache-entries';
 import { isUpstreamFailure } from './cache-policy';
+import type { ClusterFill } from './cluster-fill';
 import type { InFlight } from './in-flight';
 
 export interface TimedRead<T, A> {
@@ -37,6 +38,7 @@ export class TimedCache {
   constructor(
     private readonly store: CacheStore,
     private readonly inFlight: InFlight,
+    private readonly fill: ClusterFill,
     private readonly logger: Logger,
     private readonly now: () => number,
   ) {}
@@ -72,12 +74,24 @@ export class TimedCache {
     return Math.max(2 * ttlMs, staleIfErrorMs, 1);
   }
 
+  /** One load per key in this process, and across replicas one of them fetches while the others read what it stored. */
   private load<T, A>(read: TimedRead<T, A>): Promise<{ answer: A; value: T }> {
-    return this.inFlight.run(`${read.key}#${read.variant}#${read.operation}`, async () => {
+    const id = `${read.key}#${read.variant}#${read.operation}`;
+    const fetchAndRemember = async (): Promise<{ answer: A; value: T }> => {
       const fetched = await read.fetch();
       await this.remember(read, fetched.value);
       return fetched;
-    });
+    };
+    return this.inFlight.run(id, () => this.fill.run(id, fetchAndRemember, () => this.fresh(read)));
+  }
+
+  /** What another replica's fill stored: only an entry still fresh (a stale one is what this load replaces). */
+  private async fresh<T, A>(read: TimedRead<T, A>): Promise<{ answer: A; value: T } | undefined> {
+    const entry = decodeVariants<T>(await this.store.get(read.key))[read.variant];
+    const age = entry ? this.now() - entry.storedAt : Infinity;
+    if (!entry || age < 0 || age >= read.ttlMs) return undefined;
+    const answer = await read.answer(entry.value);
+    return answer ? { answer, value: entry.value } : undefined;
   }
 
   private revalidate<T, A>(read: TimedRead<T, A>): void {

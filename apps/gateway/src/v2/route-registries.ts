@@ -62,6 +62,7 @@ export class RouteRegistries {
         policy: { tagTtlMs: settings.tagTtl, listTtlMs: settings.listTtl, staleIfErrorMs: settings.staleIfError },
         store: cache.store,
         inFlight,
+        locks: cache.locks,
         logger,
         counters,
       });
