@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import { type Descriptor, OciError, type Page, type PageRequest, parseDigest } from '#oci';
@@ -8,8 +6,8 @@ import type {
   UploadProgress,
 } from '#registry';
 import type { BlobCache } from './blob-cache';
+import { serveCachedFile } from './serve-cached-file';
 
-const READ_BYTES = 1024 * 1024;
 /** Upstream answers that mean "this repository may not have this blob"; anything else (down, 5xx) does not. */
 const DENIALS = new Set([401, 403, 404]);
 
@@ -56,7 +54,7 @@ export class BlobCachingRegistry implements Registry {
     if (cached) {
       try {
         await this.confirm(repo, digest);
-        return serveFile(cached.file, cached.size, range, cached.release);
+        return serveCachedFile(cached.file, cached.size, range, cached.release);
       } catch (err) {
         cached.release();
         await cached.file.close();
@@ -144,21 +142,4 @@ export class BlobCachingRegistry implements Registry {
   close(): Promise<void> {
     return this.inner.close();
   }
-}
-
-/** A cached file, whole or the satisfiable part of `range` (RANGE_INVALID, 416, otherwise). */
-function serveFile(file: FileHandle, size: number, range: ByteRange | undefined, release: () => void): BlobBody {
-  if (range && (range.start >= size || (range.end !== undefined && range.end < range.start))) {
-    throw new OciError('RANGE_INVALID', 'requested range not satisfiable', { headers: { 'content-range': `bytes */${size}` } });
-  }
-  const start = range?.start ?? 0;
-  const end = Math.min(range?.end ?? size - 1, size - 1);
-  // Through the FileHandle itself: a stream on its numeric fd failed with EBADF under the
-  // gateway's frequent minor collections (the handle closed by GC). The handle is closed on 'close'.
-  const stream = createReadStream('', { fd: file, start, end, highWaterMark: READ_BYTES, autoClose: false });
-  stream.once('close', () => {
-    release();
-    void file.close().catch(() => undefined);
-  });
-  return { kind: 'stream', stream, size, ...(range ? { range: { start, end } } : {}), cacheStatus: 'hit' };
 }
