@@ -1,15 +1,12 @@
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { type Descriptor, isDigestReference, type Page, type PageRequest, parseManifest, referrersTagFor } from '#oci';
-import type {
-  BackendStatus, BlobBody, BlobMeta, ByteRange, CacheAnnotated, CacheStatus, ChunkInput, ManifestContent, ManifestMeta,
-  PutManifestResult, Registry, UploadHandle, UploadProgress,
-} from '#registry';
+import type { CacheAnnotated, CacheStatus, ManifestContent, ManifestMeta, PutManifestResult, Registry } from '#registry';
 import { decodeManifest, encodeManifest, type CachedManifest } from './cache-entries';
 import { acceptKey, cacheKeys } from './cache-keys';
 import { CacheCounters, type RouteCachePolicy } from './cache-policy';
 import type { CacheStore } from './cache-store';
 import { ClusterFill } from './cluster-fill';
+import { ForwardingRegistry } from './forwarding-registry';
 import type { InFlight } from './in-flight';
 import type { LockService } from './lock-service';
 import { MemoryLockService } from './memory-lock-service';
@@ -46,9 +43,9 @@ export interface CachingRegistryOptions {
  * (TTL, stale-while-revalidate, stale-if-error), tag lists, referrers and the catalog (listTtl).
  * Pushes and deletes through it invalidate what they touched. Blobs and uploads pass through.
  */
-export class CachingRegistry implements Registry {
+export class CachingRegistry extends ForwardingRegistry {
   readonly counters: CacheCounters;
-  readonly listRepositories?: (page: PageRequest) => Promise<Page & CacheAnnotated>;
+  override listRepositories?: (page: PageRequest) => Promise<Page & CacheAnnotated>;
   private readonly timed: TimedCache;
   private readonly fill: ClusterFill;
   private readonly backend: string;
@@ -58,9 +55,11 @@ export class CachingRegistry implements Registry {
   private readonly manifestTtlMs: number;
 
   constructor(
-    private readonly inner: Registry,
+    inner: Registry,
     private readonly options: CachingRegistryOptions,
   ) {
+    super(inner);
+    this.listRepositories = undefined;
     this.backend = options.backend;
     this.store = options.store;
     this.policy = options.policy;
@@ -81,15 +80,7 @@ export class CachingRegistry implements Registry {
     }
   }
 
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get blobMode(): 'proxy' | 'redirect' {
-    return this.inner.blobMode;
-  }
-
-  async getManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestContent & CacheAnnotated> {
+  override async getManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestContent & CacheAnnotated> {
     if (isDigestReference(reference)) return this.counted(this.manifestByDigest(repo, reference, accept));
     return this.counted(this.timed.read<TagTarget, ManifestContent>({
       ...this.tagRead(repo, reference, accept, 'get'),
@@ -102,7 +93,7 @@ export class CachingRegistry implements Registry {
     }));
   }
 
-  async statManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestMeta & CacheAnnotated> {
+  override async statManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestMeta & CacheAnnotated> {
     if (isDigestReference(reference)) return this.counted(this.metaByDigest(repo, reference, accept));
     return this.counted(this.timed.read<TagTarget, ManifestMeta>({
       ...this.tagRead(repo, reference, accept, 'head'),
@@ -114,7 +105,7 @@ export class CachingRegistry implements Registry {
     }));
   }
 
-  async putManifest(repo: string, reference: string, manifest: ManifestContent, subject?: Descriptor): Promise<PutManifestResult> {
+  override async putManifest(repo: string, reference: string, manifest: ManifestContent, subject?: Descriptor): Promise<PutManifestResult> {
     const result = await this.inner.putManifest(repo, reference, manifest, subject);
     await this.rememberManifest(repo, { bytes: manifest.bytes, mediaType: manifest.mediaType, digest: result.digest });
     const keys = [cacheKeys.manifestMeta(this.backend, repo, result.digest), cacheKeys.tagList(this.backend, repo), cacheKeys.catalog(this.backend)];
@@ -125,7 +116,7 @@ export class CachingRegistry implements Registry {
     return result;
   }
 
-  async deleteManifest(repo: string, reference: string): Promise<void> {
+  override async deleteManifest(repo: string, reference: string): Promise<void> {
     if (!isDigestReference(reference)) {
       await this.inner.deleteManifest(repo, reference);
       await this.store.delete([cacheKeys.tag(this.backend, repo, reference), cacheKeys.tagList(this.backend, repo)]);
@@ -147,7 +138,7 @@ export class CachingRegistry implements Registry {
     await this.store.deletePrefix(cacheKeys.tagPrefix(this.backend, repo));
   }
 
-  async listTags(repo: string, page: PageRequest): Promise<Page & CacheAnnotated> {
+  override async listTags(repo: string, page: PageRequest): Promise<Page & CacheAnnotated> {
     return this.counted(this.timed.read<Page, Page>({
       ...this.listRead(cacheKeys.tagList(this.backend, repo), pageVariant(page), `tags of ${repo}`),
       fetch: async () => {
@@ -158,7 +149,7 @@ export class CachingRegistry implements Registry {
     }));
   }
 
-  async listReferrers(repo: string, digest: string, artifactType?: string): Promise<Referrers & CacheAnnotated> {
+  override async listReferrers(repo: string, digest: string, artifactType?: string): Promise<Referrers & CacheAnnotated> {
     return this.counted(this.timed.read<Referrers, Referrers>({
       ...this.listRead(cacheKeys.referrers(this.backend, repo, digest), artifactType ?? '', `referrers of ${repo}@${digest}`),
       fetch: async () => {
@@ -169,44 +160,7 @@ export class CachingRegistry implements Registry {
     }));
   }
 
-  // Blobs and uploads pass through untouched: the disk blob cache is its own decorator.
-  statBlob(repo: string, digest: string): Promise<BlobMeta> {
-    return this.inner.statBlob(repo, digest);
-  }
-  getBlob(repo: string, digest: string, range?: ByteRange): Promise<BlobBody> {
-    return this.inner.getBlob(repo, digest, range);
-  }
-  deleteBlob(repo: string, digest: string): Promise<void> {
-    return this.inner.deleteBlob(repo, digest);
-  }
-  mountBlob(repo: string, digest: string, fromRepo: string): Promise<boolean> {
-    return this.inner.mountBlob(repo, digest, fromRepo);
-  }
-  putBlob(repo: string, digest: string, body: Readable, length?: number): Promise<void> {
-    return this.inner.putBlob(repo, digest, body, length);
-  }
-  startUpload(repo: string): Promise<UploadProgress> {
-    return this.inner.startUpload(repo);
-  }
-  writeChunk(repo: string, handle: UploadHandle, chunk: ChunkInput): Promise<UploadProgress> {
-    return this.inner.writeChunk(repo, handle, chunk);
-  }
-  uploadStatus(repo: string, handle: UploadHandle): Promise<UploadProgress> {
-    return this.inner.uploadStatus(repo, handle);
-  }
-  finishUpload(repo: string, handle: UploadHandle, digest: string, chunk?: ChunkInput): Promise<void> {
-    return this.inner.finishUpload(repo, handle, digest, chunk);
-  }
-  cancelUpload(repo: string, handle: UploadHandle): Promise<void> {
-    return this.inner.cancelUpload(repo, handle);
-  }
-
-  status(): Promise<BackendStatus> {
-    return this.inner.status();
-  }
-
-  /** The backend is closed by its owner (one backend may sit behind several decorators). */
-  async close(): Promise<void> {}
+  // Blobs, uploads and status pass through (ForwardingRegistry): the disk blob cache is its own decorator.
 
   private async manifestByDigest(repo: string, digest: string, accept: readonly string[]): Promise<ManifestContent & CacheAnnotated> {
     const cached = await this.cachedManifest(repo, digest);

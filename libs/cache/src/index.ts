@@ -19,3 +19,4 @@ export * from './shared-lock';
 export * from './redis-token-store';
 export * from './backend-shared-state';
 export * from './blob-cache';
+export * from './forwarding-registry';

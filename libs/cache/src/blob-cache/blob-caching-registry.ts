@@ -1,10 +1,7 @@
-import type { Readable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
-import { type Descriptor, OciError, type Page, type PageRequest, parseDigest } from '#oci';
-import type {
-  BackendStatus, BlobBody, BlobMeta, ByteRange, ChunkInput, ManifestContent, ManifestMeta, PutManifestResult, Registry, UploadHandle,
-  UploadProgress,
-} from '#registry';
+import { OciError, parseDigest } from '#oci';
+import type { BlobBody, BlobMeta, ByteRange, Registry } from '#registry';
+import { ForwardingRegistry } from '../forwarding-registry';
 import type { BlobCache } from './blob-cache';
 import { serveCachedFile } from './serve-cached-file';
 
@@ -18,27 +15,18 @@ const DENIALS = new Set([401, 403, 404]);
  * it: the cache never widens what a repository's pull can reach. That costs one upstream HEAD
  * per repository and blob (per process), never a GET.
  */
-export class BlobCachingRegistry implements Registry {
+export class BlobCachingRegistry extends ForwardingRegistry {
   private readonly confirmed = new LRUCache<string, true>({ max: 100_000 });
   private readonly confirming = new Map<string, Promise<void>>();
-  readonly listRepositories?: Registry['listRepositories'];
 
   constructor(
-    private readonly inner: Registry,
+    inner: Registry,
     private readonly cache: BlobCache,
   ) {
-    if (inner.listRepositories) this.listRepositories = (page: PageRequest): Promise<Page> => inner.listRepositories!(page);
+    super(inner);
   }
 
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get blobMode(): 'proxy' | 'redirect' {
-    return this.inner.blobMode;
-  }
-
-  async statBlob(repo: string, digest: string): Promise<BlobMeta> {
+  override async statBlob(repo: string, digest: string): Promise<BlobMeta> {
     parseDigest(digest);
     const size = this.confirmed.has(`${repo}@${digest}`) ? await this.cache.disk.sizeOf(digest) : undefined;
     if (size !== undefined) return { digest, size, cacheStatus: 'hit' };
@@ -46,7 +34,7 @@ export class BlobCachingRegistry implements Registry {
     return { ...meta, cacheStatus: 'miss' };
   }
 
-  async getBlob(repo: string, digest: string, range?: ByteRange): Promise<BlobBody> {
+  override async getBlob(repo: string, digest: string, range?: ByteRange): Promise<BlobBody> {
     parseDigest(digest);
     // Presigned redirects send clients to storage: nothing flows through Gantry to cache.
     if (this.inner.blobMode === 'redirect') return this.inner.getBlob(repo, digest, range);
@@ -92,54 +80,8 @@ export class BlobCachingRegistry implements Registry {
     this.confirmed.set(`${repo}@${digest}`, true);
   }
 
-  deleteBlob(repo: string, digest: string): Promise<void> {
+  override deleteBlob(repo: string, digest: string): Promise<void> {
     this.confirmed.delete(`${repo}@${digest}`);
     return this.inner.deleteBlob(repo, digest);
-  }
-
-  getManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestContent> {
-    return this.inner.getManifest(repo, reference, accept);
-  }
-  statManifest(repo: string, reference: string, accept: readonly string[]): Promise<ManifestMeta> {
-    return this.inner.statManifest(repo, reference, accept);
-  }
-  putManifest(repo: string, reference: string, manifest: ManifestContent, subject?: Descriptor): Promise<PutManifestResult> {
-    return this.inner.putManifest(repo, reference, manifest, subject);
-  }
-  deleteManifest(repo: string, reference: string): Promise<void> {
-    return this.inner.deleteManifest(repo, reference);
-  }
-  mountBlob(repo: string, digest: string, fromRepo: string): Promise<boolean> {
-    return this.inner.mountBlob(repo, digest, fromRepo);
-  }
-  putBlob(repo: string, digest: string, body: Readable, length?: number): Promise<void> {
-    return this.inner.putBlob(repo, digest, body, length);
-  }
-  startUpload(repo: string): Promise<UploadProgress> {
-    return this.inner.startUpload(repo);
-  }
-  writeChunk(repo: string, handle: UploadHandle, chunk: ChunkInput): Promise<UploadProgress> {
-    return this.inner.writeChunk(repo, handle, chunk);
-  }
-  uploadStatus(repo: string, handle: UploadHandle): Promise<UploadProgress> {
-    return this.inner.uploadStatus(repo, handle);
-  }
-  finishUpload(repo: string, handle: UploadHandle, digest: string, chunk?: ChunkInput): Promise<void> {
-    return this.inner.finishUpload(repo, handle, digest, chunk);
-  }
-  cancelUpload(repo: string, handle: UploadHandle): Promise<void> {
-    return this.inner.cancelUpload(repo, handle);
-  }
-  listTags(repo: string, page: PageRequest): Promise<Page> {
-    return this.inner.listTags(repo, page);
-  }
-  listReferrers(repo: string, digest: string, artifactType?: string): Promise<{ manifests: Descriptor[]; filtered: boolean }> {
-    return this.inner.listReferrers(repo, digest, artifactType);
-  }
-  status(): Promise<BackendStatus> {
-    return this.inner.status();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
