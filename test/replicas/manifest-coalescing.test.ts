@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, request, type IncomingMessage } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeServer, listen } from '../support/clouds/http-util';
@@ -9,6 +8,7 @@ import { startDistribution, type Distribution } from '../support/distribution';
 import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { startRedis, type RedisProcess } from '../support/redis';
 import { sha256, V2Client } from '../support/v2-client';
+import { forwardRequest } from '../support/forward-request';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 /** Manifest answers are held this long so that both replicas' misses overlap (well under the 5 s fill lease). */
@@ -22,15 +22,7 @@ async function startSlowManifests(upstreamUrl: string): Promise<{ url: string; s
   const server = createServer((req, res) => {
     void (async () => {
       if ((req.url ?? '').includes('/manifests/')) await sleep(MANIFEST_DELAY_MS);
-      const upstream = request(new URL(req.url ?? '/', upstreamUrl), { method: req.method, headers: req.headers });
-      const response = new Promise<IncomingMessage>((resolve, reject) => {
-        upstream.once('response', resolve);
-        upstream.once('error', reject);
-      });
-      await pipeline(req, upstream);
-      const upstreamRes = await response;
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-      await pipeline(upstreamRes, res);
+      await forwardRequest(req, res, upstreamUrl);
     })().catch(() => res.destroy());
   });
   const port = await listen(server);

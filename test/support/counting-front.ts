@@ -1,6 +1,6 @@
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeServer, listen, sendOciError } from './clouds/http-util';
+import { forwardRequest } from './forward-request';
 
 /** How the front behaves: relay to the registry, fail on purpose, or accept and never answer. */
 export type FrontMode = 'relay' | 'fail-500' | 'fail-429' | 'hang';
@@ -56,15 +56,7 @@ export async function startCountingFront(upstreamUrl: string): Promise<CountingF
       case 'relay':
         break;
     }
-    const upstream = request(new URL(req.url ?? '/', upstreamUrl), { method: req.method, headers: req.headers });
-    const response = new Promise<IncomingMessage>((resolve, reject) => {
-      upstream.once('response', resolve);
-      upstream.once('error', reject);
-    });
-    await pipeline(req, upstream);
-    const upstreamRes = await response;
-    res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-    await pipeline(upstreamRes, res);
+    await forwardRequest(req, res, upstreamUrl);
   }
 
   front.url = `http://127.0.0.1:${await listen(server)}`;

@@ -1,6 +1,6 @@
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeServer, listen } from './clouds/http-util';
+import { forwardRequest } from './forward-request';
 
 /** A canned answer that replaces the registry's. */
 export interface CannedAnswer {
@@ -36,15 +36,7 @@ export async function startInterceptingFront(
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
-    const upstream = request(new URL(req.url ?? '/', upstreamUrl), { method: req.method, headers: req.headers });
-    const response = new Promise<IncomingMessage>((resolve, reject) => {
-      upstream.once('response', resolve);
-      upstream.once('error', reject);
-    });
-    await pipeline(req, upstream);
-    const upstreamRes = await response;
-    res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-    await pipeline(upstreamRes, res);
+    await forwardRequest(req, res, upstreamUrl);
   }
 
   const port = await listen(server);
