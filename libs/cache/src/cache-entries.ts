@@ -16,6 +16,13 @@ export function encodeManifest(manifest: CachedManifest): Buffer | undefined {
   return Buffer.concat([length, header, manifest.bytes]);
 }
 
+/**
+ * Entries whose bytes this process has hashed already. The in-process store hands back the same
+ * Buffer on every hit, so a hot manifest is hashed once, not per request; an entry read from
+ * Redis is a new Buffer and is checked. Entries are never mutated (readers get a copy).
+ */
+const verified = new WeakSet<Buffer>();
+
 /** The manifest, or undefined when the entry is damaged or its bytes do not hash to its digest. */
 export function decodeManifest(entry: Buffer, expectedDigest: string): CachedManifest | undefined {
   try {
@@ -23,7 +30,10 @@ export function decodeManifest(entry: Buffer, expectedDigest: string): CachedMan
     const header = JSON.parse(entry.subarray(4, 4 + headerLength).toString('utf8')) as { mediaType?: unknown; digest?: unknown };
     const bytes = entry.subarray(4 + headerLength);
     if (typeof header.mediaType !== 'string' || header.digest !== expectedDigest) return undefined;
-    if (!digestMatches(bytes, expectedDigest)) return undefined;
+    if (!verified.has(entry)) {
+      if (!digestMatches(bytes, expectedDigest)) return undefined;
+      verified.add(entry);
+    }
     return { bytes: Buffer.from(bytes), mediaType: header.mediaType, digest: expectedDigest };
   } catch {
     return undefined;

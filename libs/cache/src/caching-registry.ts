@@ -45,7 +45,8 @@ export interface CachingRegistryOptions {
  */
 export class CachingRegistry extends ForwardingRegistry {
   readonly counters: CacheCounters;
-  override listRepositories?: (page: PageRequest) => Promise<Page & CacheAnnotated>;
+  /** The backend's catalog through the cache; set in the constructor when the backend has one. */
+  override listRepositories?: (page: PageRequest) => Promise<Page & CacheAnnotated> = undefined;
   private readonly timed: TimedCache;
   private readonly fill: ClusterFill;
   private readonly backend: string;
@@ -59,7 +60,6 @@ export class CachingRegistry extends ForwardingRegistry {
     private readonly options: CachingRegistryOptions,
   ) {
     super(inner);
-    this.listRepositories = undefined;
     this.backend = options.backend;
     this.store = options.store;
     this.policy = options.policy;
