@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { waitFor } from '../support/temp';
+import { holdPatchOpen } from '../support/held-patch';
 import { assertOciError, imageManifest, type IndexBody, jsonOf, randomBlob, sha256, type TagList, V2Client } from '../support/v2-client';
 
 export interface ProtocolTarget {
@@ -126,33 +125,15 @@ export function protocolSuite(label: string, start: () => Promise<ProtocolTarget
       const blob = randomBlob(20_000);
       const start = await client.request('POST', `/v2/${repo}/blobs/uploads/`);
       const location = start.headers.get('location')!;
-      const url = new URL(location, target.url);
-      // The first PATCH streams half its body and holds the request open.
-      const first = httpRequest({
-        host: url.hostname, port: url.port, path: url.pathname, method: 'PATCH',
-        headers: { 'content-type': 'application/octet-stream', 'content-length': 10_000, 'content-range': '0-9999', ...(target.auth ? { authorization: target.auth } : {}) },
-      });
-      const firstStatus = new Promise<number>((resolve, reject) => {
-        first.on('response', (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        first.on('error', reject);
-      });
-      first.write(blob.bytes.subarray(0, 5000));
-      // Wait until the first writer holds the session: a probe at a wrong offset changes nothing and
-      // is refused either way, but says "being written" only once the lock is taken.
-      await waitFor('the first PATCH to hold the session', async () => {
-        const probe = await client.request('PATCH', location, { headers: { 'content-range': '5-9' }, body: 'xxxxx' });
-        return (await probe.text()).includes('being written by another request');
-      });
+      // The first PATCH streams half its body and holds the request open (and the session).
+      const first = await holdPatchOpen(new URL(location, target.url), blob.bytes.subarray(0, 5000), 10_000, client,
+        target.auth ? { authorization: target.auth } : {});
       const second = await client.request('PATCH', location, {
         headers: { 'content-type': 'application/octet-stream', 'content-range': '0-9999' },
         body: blob.bytes.subarray(0, 10_000),
       });
       await assertOciError(second, 416, 'RANGE_INVALID');
-      first.end(blob.bytes.subarray(5000, 10_000));
-      assert.equal(await firstStatus, 202);
+      assert.equal(await first.finish(blob.bytes.subarray(5000, 10_000)), 202);
       const status = await client.request('GET', location);
       assert.equal(status.headers.get('range'), '0-9999');
       const done = await client.request('PUT', `${location}?digest=${blob.digest}`, { body: blob.bytes.subarray(10_000) });

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { startRedis, type RedisProcess } from '../support/redis';
-import { waitFor } from '../support/temp';
 import { assertOciError, imageManifest, jsonOf, randomBlob, sha256, V2Client, type Blob, type IndexBody } from '../support/v2-client';
+import { holdPatchOpen } from '../support/held-patch';
 
 /**
  * Two gateway processes on one Redis, in front of one distribution 2.8: upload sessions, the
@@ -65,32 +64,14 @@ describe('two gateway replicas on one Redis', () => {
   test('a second writer on replica B while replica A streams a chunk gets 416; A completes', async () => {
     const blob = randomBlob(20_000);
     const location = await openUpload(a, 'team/writers');
-    // The first PATCH, on A, streams half its body and holds the request open.
-    const first = httpRequest({
-      host: '127.0.0.1', port: new URL(replicaA.url).port, path: location, method: 'PATCH',
-      headers: { 'content-type': 'application/octet-stream', 'content-length': 10_000, 'content-range': '0-9999' },
-    });
-    const firstStatus = new Promise<number>((resolve, reject) => {
-      first.on('response', (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      first.on('error', reject);
-    });
-    first.write(blob.bytes.subarray(0, 5000));
-    // Wait until A holds the session's lock, as B sees it: a probe at a wrong offset changes
-    // nothing and is refused either way, but says "being written" only while the lock is held.
-    await waitFor('replica B to see the session locked by A', async () => {
-      const probe = await b.request('PATCH', location, { headers: { 'content-range': '5-9' }, body: 'xxxxx' });
-      return (await probe.text()).includes('being written by another request');
-    });
+    // The first PATCH, on A, streams half its body and holds the request open; B must see the lock.
+    const first = await holdPatchOpen(new URL(location, replicaA.url), blob.bytes.subarray(0, 5000), 10_000, b);
     const second = await b.request('PATCH', location, {
       headers: { 'content-type': 'application/octet-stream', 'content-range': '0-9999' },
       body: blob.bytes.subarray(0, 10_000),
     });
     await assertOciError(second, 416, 'RANGE_INVALID');
-    first.end(blob.bytes.subarray(5000, 10_000));
-    assert.equal(await firstStatus, 202);
+    assert.equal(await first.finish(blob.bytes.subarray(5000, 10_000)), 202);
     assert.equal((await b.request('GET', location)).headers.get('range'), '0-9999');
     const done = await b.request('PUT', `${location}?digest=${blob.digest}`, { body: blob.bytes.subarray(10_000) });
     assert.equal(done.status, 201, await done.text());
