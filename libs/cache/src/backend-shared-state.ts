@@ -9,9 +9,9 @@ import { LockServiceSharedLock } from './shared-lock';
  * bearer tokens; without, nothing (one process serialises and caches on its own).
  */
 export function backendSharedState(services: CacheServices, name: string, logger: Logger): BackendSharedState {
-  if (!services.redis) return {};
+  if (!services.redis || !services.redisAvailability) return {};
   return {
     locks: new LockServiceSharedLock(services.locks, `backend:${name}:`, logger.child({ backend: name })),
-    tokens: new RedisTokenStore(services.redis, `${services.keyPrefix}tokens:${name}:`),
+    tokens: new RedisTokenStore(services.redis, services.redisAvailability, `${services.keyPrefix}tokens:${name}:`),
   };
 }
