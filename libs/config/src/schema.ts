@@ -178,6 +178,109 @@ const uploadSessionsSchema = z.strictObject({
   maxAgeSeconds: z.number().int().positive().default(24 * 3600),
 });
 
+const accessAction = z.enum(['pull', 'push', 'delete', 'catalog', 'admin']);
+
+/** Who a rule is about: `anonymous`, `authenticated`, `*`, `user:<name>`, `group:<name>`, `robot:<name>`, `claim:<name>=<value>` (OIDC). */
+const subjectPattern = z
+  .string()
+  .regex(
+    /^(anonymous|authenticated|\*|(user|group|robot):[^\s:]+|claim:[^=\s]+=\S.*)$/,
+    'must be anonymous, authenticated, *, user:<name>, group:<name>, robot:<name> or claim:<name>=<value>',
+  );
+
+const accessRuleSchema = z.strictObject({
+  /** Named in explain answers and audit lines; default `rules[<index>]`. */
+  name: z.string().min(1).optional(),
+  effect: z.enum(['allow', 'deny']).default('allow'),
+  subjects: z.array(subjectPattern).min(1),
+  /** Repository globs (picomatch: `team/**`, `*`); `admin` and `catalog` ignore them. */
+  repositories: z.array(z.string().min(1)).min(1),
+  actions: z.array(accessAction).min(1),
+});
+
+const userSchema = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z0-9._@-]+$/, 'user names use letters, digits, ., _, @ and -'),
+  passwordHash: z.string().regex(/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/, 'must be a bcrypt hash ($2b$12$...)'),
+  groups: z.array(z.string().min(1)).default([]),
+});
+
+const oidcIssuerSchema = z.strictObject({
+  /** Short name used in subjects (`oidc:<name>:<sub>`), explain answers and audit lines. */
+  name: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'issuer names use letters, digits, - and _'),
+  issuer: z.url(),
+  audience: z.string().min(1),
+  /** Default: `jwks_uri` of `<issuer>/.well-known/openid-configuration`. */
+  jwksUrl: z.url().optional(),
+  /** The claim that names the identity (audit, explain). */
+  subjectClaim: z.string().min(1).default('sub'),
+  /** claim → value → group, e.g. `{ repository_owner: { acme: ci-acme } }`. */
+  groups: z.record(z.string().min(1), z.record(z.string(), z.string().min(1))).default({}),
+});
+
+const authSchema = z.strictObject({
+  /** The token's audience and the `service` of the challenge. */
+  service: z.string().min(1).default('gantry'),
+  /** The token's `iss`. */
+  issuer: z.string().min(1).default('gantry'),
+  tokenTtl: duration.default(300_000),
+  /** A refresh token (POST /token, OAuth2) lives this long. */
+  refreshTokenTtl: duration.default(86_400_000),
+  /** ES256 key (PKCS#8 PEM), generated there on first start; `previous` keys still verify until their tokens expire. */
+  signingKey: z
+    .strictObject({
+      file: z.string().min(1).default('./data/.gantry/token-signing-key.pem'),
+      previous: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  users: z.array(userSchema).default([]),
+  oidc: z.array(oidcIssuerSchema).default([]),
+  /** Robot accounts (admin API): kept in Redis when configured, else in this file. */
+  robots: z
+    .strictObject({
+      path: z.string().min(1).default('./data/.gantry/robots.json'),
+      maxTtl: duration.default(365 * 86_400_000),
+    })
+    .prefault({}),
+  rules: z.array(accessRuleSchema).default([]),
+  /** Failed logins per user from one address, and per address for all users, within `windowSeconds`. */
+  loginLimits: z
+    .strictObject({
+      perUserAddress: z.number().int().positive().default(10),
+      perAddress: z.number().int().positive().default(50),
+      windowSeconds: z.number().int().positive().default(60),
+    })
+    .prefault({}),
+  /** Audit lines: `stdout`, `stderr`, or a file path. */
+  audit: z.strictObject({ destination: z.string().min(1).default('stdout') }).prefault({}),
+});
+
+/** A key that signatures must verify with: a PEM public key file, or a name for it. */
+const signatureKeySchema = z.union([
+  z.string().min(1),
+  z.strictObject({ name: z.string().min(1), file: z.string().min(1) }),
+]);
+
+/** Pull admission: checked on manifest GET and HEAD of the repositories it names, on every backend. */
+const policySchema = z.strictObject({
+  name: z.string().min(1),
+  repositories: z.array(z.string().min(1)).min(1),
+  /** Tag globs that may not be pulled, e.g. `latest`. */
+  denyTags: z.array(z.string().min(1)).default([]),
+  /** Only digest references (`@sha256:...`) may be pulled. */
+  requireDigest: z.boolean().default(false),
+  /** A cosign or Notary v2 signature whose subject is the pulled manifest; with `keys`, verified by one of them. */
+  requireSignature: z
+    .strictObject({
+      keys: z.array(signatureKeySchema).default([]),
+      formats: z.array(z.enum(['cosign', 'notation'])).min(1).default(['cosign', 'notation']),
+    })
+    .optional(),
+  /** Manifest media types that may be pulled. */
+  mediaTypes: z.array(z.string().min(1)).min(1).optional(),
+  /** Platforms (`os/arch` or `os/arch/variant`) that may be pulled. */
+  platforms: z.array(z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, 'must be os/arch or os/arch/variant')).min(1).optional(),
+});
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -203,6 +306,9 @@ export const configSchema = z
     cache: cacheSchema.prefault({}),
     backends: z.record(z.string().regex(/^[a-zA-Z0-9_-]+$/, 'backend names use letters, digits, - and _'), backendSchema),
     routes: z.array(routeSchema).min(1),
+    /** Absent: anonymous access to everything, with a warning at start. */
+    auth: authSchema.optional(),
+    policies: z.array(policySchema).default([]),
   })
   .superRefine((config, ctx) => {
     config.routes.forEach((route, i) => {
@@ -210,9 +316,18 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'backend'], message: `unknown backend "${route.backend}"` });
       }
     });
+    const policyNames = new Set<string>();
+    config.policies.forEach((policy, i) => {
+      if (policyNames.has(policy.name)) ctx.addIssue({ code: 'custom', path: ['policies', i, 'name'], message: `duplicate policy name "${policy.name}"` });
+      policyNames.add(policy.name);
+    });
   });
 
 export type GantryConfig = z.infer<typeof configSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
 export type RouteConfig = GantryConfig['routes'][number];
 export type BackendOfType<T extends BackendConfig['type']> = Extract<BackendConfig, { type: T }>;
+export type AuthConfig = NonNullable<GantryConfig['auth']>;
+export type AccessRuleConfig = AuthConfig['rules'][number];
+export type PolicyConfig = GantryConfig['policies'][number];
+export type AccessAction = z.infer<typeof accessAction>;

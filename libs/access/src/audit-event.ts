@@ -1,0 +1,25 @@
+import type { AccessAction } from './access-action';
+
+/** One access decision, as one JSON line of the audit log. Never holds a credential or token. */
+export interface AuditEvent {
+  /** `login`, `token`, `request` (rules on a request), `admission` (a pull policy), `robot` (admin changes). */
+  event: 'login' | 'token' | 'request' | 'admission' | 'robot';
+  /** `user:alice`, `robot:ci`, `anonymous`. */
+  subject: string;
+  sourceAddress?: string;
+  reqId?: string;
+  action?: AccessAction | string;
+  repository?: string;
+  reference?: string;
+  backend?: string;
+  decision: 'allow' | 'deny';
+  /** The rule or policy that decided, by name. */
+  rule?: string;
+  policy?: string;
+  reason?: string;
+}
+
+/** Where audit events go (a pino destination of their own; see auth.audit). */
+export interface AuditSink {
+  record(event: AuditEvent): void;
+}

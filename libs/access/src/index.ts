@@ -1,0 +1,5 @@
+export * from './subject';
+export * from './access-action';
+export * from './identity-provider';
+export * from './audit-event';
+export * from './admission';
