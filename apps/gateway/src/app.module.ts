@@ -1,13 +1,14 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
+import { AuditLog } from '#access';
 import type { CacheServices } from '#cache';
 import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
 import { RouteTable } from '#routing';
 import { AdminController } from './admin/admin.controller';
 import { CacheAdminController } from './admin/cache-admin.controller';
-import { BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
+import { AUDIT_SINK, BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
 import { OciErrorFilter } from './http/oci-error.filter';
 import { FileUploadSessionStore } from './uploads/file-upload-session-store';
 import { MemoryUploadSessionStore } from './uploads/memory-upload-session-store';
@@ -64,6 +65,7 @@ export class AppModule {
         { provide: CACHE_SERVICES, useValue: deps.cache },
         { provide: RouteTable, useValue: new RouteTable(deps.config.routes) },
         { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config, deps.cache) },
+        { provide: AUDIT_SINK, useValue: new AuditLog(deps.config.auth?.audit.destination ?? 'stdout') },
         { provide: APP_FILTER, useClass: OciErrorFilter },
         BackendLifecycle,
         RouteRegistries,

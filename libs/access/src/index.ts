@@ -3,3 +3,4 @@ export * from './access-action';
 export * from './identity-provider';
 export * from './audit-event';
 export * from './admission';
+export * from './audit-log';

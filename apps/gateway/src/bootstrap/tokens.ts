@@ -4,3 +4,5 @@ export const BACKENDS = Symbol('Backends');
 export const LOGGER = Symbol('Logger');
 /** CacheServices (libs/cache): the cache store, locks and shared state of this gateway. */
 export const CACHE_SERVICES = Symbol('CacheServices');
+/** AuditSink (libs/access): where access decisions are recorded. */
+export const AUDIT_SINK = Symbol('AuditSink');

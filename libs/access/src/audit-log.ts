@@ -1,0 +1,33 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { AuditEvent, AuditSink } from './audit-event';
+
+/**
+ * The audit log: one JSON line per access decision, on a pino destination of its own (stdout,
+ * stderr or a file) so it can be shipped and kept apart from the operational log.
+ */
+export class AuditLog implements AuditSink {
+  private readonly logger: Logger;
+
+  constructor(destination: string) {
+    this.logger = pino({ base: { audit: true }, messageKey: 'msg' }, auditDestination(destination));
+  }
+
+  record(event: AuditEvent): void {
+    this.logger.info(event, `${event.event} ${event.decision}`);
+  }
+
+  /** Lines still buffered reach their destination (shutdown). */
+  flush(): void {
+    this.logger.flush();
+  }
+}
+
+/** stdout and stderr are written synchronously, like the main log, so lines of the two never interleave. */
+function auditDestination(destination: string): pino.DestinationStream {
+  if (destination === 'stdout') return pino.destination({ fd: 1, sync: true });
+  if (destination === 'stderr') return pino.destination({ fd: 2, sync: true });
+  mkdirSync(dirname(destination), { recursive: true });
+  return pino.destination({ dest: destination, sync: false, mkdir: true });
+}
