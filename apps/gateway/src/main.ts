@@ -54,6 +54,9 @@ async function main(): Promise<void> {
   const scheme = config.server.tls ? 'https' : 'http';
   const url = config.server.publicUrl ?? `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info({ url, backends: Object.keys(config.backends) }, `Gantry listening on ${url}`);
+  if (!config.auth) {
+    logger.warn({ listen: config.server.listen }, `no auth section: anyone who can reach ${config.server.listen} may push and delete`);
+  }
   const tlsFlag = config.server.tls ? '' : '--dest-tls-verify=false ';
   logger.info(`try: skopeo copy ${tlsFlag}docker://docker.io/library/alpine:3 docker://${new URL(url).host}/demo/alpine:3`);
 

@@ -55,6 +55,9 @@ export class AccessExplainer {
 
   async explain(request: ExplainRequest): Promise<ExplainAnswer> {
     if (!ACCESS_ACTIONS.includes(request.action)) throw new ExplainInputError(`action must be one of ${ACCESS_ACTIONS.join(', ')}`);
+    if (request.action !== 'admin' && request.action !== 'catalog' && typeof request.repository !== 'string') {
+      throw new ExplainInputError(`${request.action} needs a repository`);
+    }
     const notes: string[] = [];
     const subject = await this.resolveSubject(request.subject, notes);
     const verdict = this.rules.decide(subject, request.action, request.repository);

@@ -5,6 +5,7 @@ import type { CacheServices, Lease } from '#cache';
 import type { GantryConfig } from '#config';
 import { assertValidName, isOciError, OciError, parseDigest } from '#oci';
 import type { ChunkInput, UploadProgress } from '#registry';
+import { requestAccessOf } from '../access/request-access';
 import { CACHE_SERVICES, GANTRY_CONFIG } from '../bootstrap/tokens';
 import { BodyBrokeOff, bodyBrokeOff } from '../http/client-abort';
 import { declaredLength, hasBody } from '../http/request-body';
@@ -37,7 +38,7 @@ export class UploadsHandler {
     if (req.method !== 'POST') throw new OciError('UNSUPPORTED', `${req.method} is not supported here`);
     const query = req.query as Record<string, string | undefined>;
     if (query.mount !== undefined) {
-      if (await this.tryMount(repo, query.mount, query.from)) {
+      if (await this.tryMount(req, repo, query.mount, query.from)) {
         req.raw.resume();
         sendEmpty(reply, 201, { location: blobPath(name, query.mount), 'docker-content-digest': query.mount });
         return;
@@ -219,10 +220,13 @@ export class UploadsHandler {
   }
 
   /** Mounting works inside one backend; across backends the client uploads instead (202). */
-  private async tryMount(repo: ResolvedRepository, digest: string, from: string | undefined): Promise<boolean> {
+  private async tryMount(req: FastifyRequest, repo: ResolvedRepository, digest: string, from: string | undefined): Promise<boolean> {
     parseDigest(digest);
     if (!from) return false;
     assertValidName(from);
+    // A mount reads the source: without pull there, it is a normal upload (like distribution).
+    const access = requestAccessOf(req);
+    if (access && !access.allows(from, 'pull')) return false;
     let source: ResolvedRepository;
     try {
       source = this.resolver.resolve(from);

@@ -5,6 +5,7 @@ import type { GantryConfig } from '#config';
 import { compareNames, OciError, paginateSorted } from '#oci';
 import type { CacheStatus } from '#registry';
 import { RouteTable } from '#routing';
+import { requestAccessOf } from '../access/request-access';
 import { GANTRY_CONFIG, LOGGER } from '../bootstrap/tokens';
 import { cacheHeaders, combinedCacheStatus } from '../http/cache-headers';
 import { nextLink, pageRequest } from '../http/page-request';
@@ -40,6 +41,8 @@ export class CatalogHandler {
     for (const rule of this.routes.all) {
       if (!listings.has(rule.backend)) listings.set(rule.backend, this.listWithinDeadline(rule.backend, req.id));
     }
+    // With access control, only what the subject may pull is listed.
+    const access = requestAccessOf(req);
     const statuses: (CacheStatus | undefined)[] = [];
     const names = new Set<string>();
     const missing = new Set<string>();
@@ -52,7 +55,7 @@ export class CatalogHandler {
       statuses.push(listing.cacheStatus);
       for (const upstreamName of listing.names) {
         const name = this.routes.publicName(rule, upstreamName);
-        if (name) names.add(name);
+        if (name && (!access || access.rulesAllow(name, 'pull'))) names.add(name);
       }
     }
     const result = paginateSorted([...names].sort(compareNames), page);

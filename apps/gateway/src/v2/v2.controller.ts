@@ -1,6 +1,7 @@
 import { All, Controller, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OciError } from '#oci';
+import { V2AccessGate } from '../access/v2-access-gate';
 import { sendJson } from '../http/responses';
 import { UploadsHandler } from '../uploads/uploads.handler';
 import { BlobsHandler } from './blobs.handler';
@@ -24,12 +25,14 @@ export class V2Controller {
     private readonly tags: TagsHandler,
     private readonly referrers: ReferrersHandler,
     private readonly catalog: CatalogHandler,
+    private readonly gate: V2AccessGate,
   ) {}
 
   @All(['v2', 'v2/*'])
   async dispatch(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const path = req.url.split('?')[0]!.replace(/^\/v2\/?/, '');
     const route = matchV2Route(path);
+    await this.gate.admit(req, route);
     switch (route?.kind) {
       case 'base':
         if (req.method !== 'GET' && req.method !== 'HEAD') throw new OciError('UNSUPPORTED', `${req.method} /v2/`);
