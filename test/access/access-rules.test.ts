@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { logLines } from '../support/log-lines';
 import { waitFor } from '../support/temp';
 import { assertOciError, jsonOf, V2Client, type Blob } from '../support/v2-client';
-import { accessClaim, basic, bearer, fetchToken, startAuthGateway, usersConfig, type AuthGateway, type UserName } from './access-fixtures';
+import {
+  accessClaim, assertNoSecrets, basic, bearer, fetchToken, PASSWORDS, startAuthGateway, usersConfig, type AuthGateway, type UserName,
+} from './access-fixtures';
 
 /** The rules as requests meet them: deny over allow, globs, groups, anonymous, the catalog, mounts, explain. */
 describe('access rules', () => {
@@ -128,5 +130,9 @@ describe('access rules', () => {
     });
     assert.equal((await jsonOf<{ decision: string; rule: string }>(withGroups)).rule, 'ops');
     await assertOciError(await client('alice').request('POST', '/admin/v1/access/explain', { body: '{"subject":"martian:x","action":"pull","repository":"a"}' }), 400, 'UNSUPPORTED');
+  });
+
+  test('no password appears in the logs or audit lines', () => {
+    assertNoSecrets(auth.gateway.logs, Object.values(PASSWORDS));
   });
 });
