@@ -4,7 +4,8 @@
  *   b) gateway -> local store vs distribution direct: large blob push and pull, manifest GETs;
  *   c) parallel blob pulls against nginx and bare Node relays in front of the same distribution,
  *      with the gateway's peak RSS;
- *   d) warm cached manifests vs distribution direct, its pull-through proxy and a bare Fastify handler.
+ *   d) warm cached manifests vs distribution direct, its pull-through proxy and a bare Fastify handler;
+ *   e) manifest by digest with a reused bearer token vs the same gateway without auth.
  * Every measurement is a fixed number of requests. Prints markdown tables; stops every process.
  *
  *   node dist/test/bench/bench.js     (BENCH_LOG_LEVEL=warn to leave out the gateway's request log)
@@ -19,6 +20,7 @@ import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { tempDir } from '../support/temp';
 import { measureGets, measurePull, measurePullWithCurl, measurePush, pushMonolithic, pushPostPut, putManifest, type RequestStats, type Throughput } from './load';
 import { SyntheticBlob } from './synthetic-blob';
+import { tokenReuseSection } from './auth-bench';
 import { blobCacheSection } from './blob-cache-bench';
 import { cachedManifestSection } from './cache-bench';
 import { parallelPullSection } from './parallel';
@@ -156,6 +158,8 @@ async function main(): Promise<void> {
     out();
     // Its own distribution and gateway (the ones above are idle by now).
     out(await blobCacheSection());
+    out();
+    out(await tokenReuseSection());
   } finally {
     await Promise.all(pools.map((p) => p.close()));
     await gateway?.stop();

@@ -72,11 +72,11 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** POST ?digest with the whole body (the single-request push distribution-spec allows). */
-export async function pushMonolithic(pool: Pool, repo: string, digest: string, body: Readable, size: number): Promise<number> {
+export async function pushMonolithic(pool: Pool, repo: string, digest: string, body: Readable, size: number, extraHeaders: Record<string, string> = {}): Promise<number> {
   const res = await pool.request({
     method: 'POST',
     path: `/v2/${repo}/blobs/uploads/?digest=${digest}`,
-    headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    headers: { ...extraHeaders, 'content-type': 'application/octet-stream', 'content-length': String(size) },
     body,
   });
   const text = await res.body.text();
@@ -104,8 +104,8 @@ export async function pushPostPut(pool: Pool, repo: string, digest: string, body
 }
 
 /** PUT of a small manifest; 201 or throw. */
-export async function putManifest(pool: Pool, repo: string, reference: string, bytes: Buffer, mediaType: string): Promise<void> {
-  const res = await pool.request({ method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, headers: { 'content-type': mediaType }, body: bytes });
+export async function putManifest(pool: Pool, repo: string, reference: string, bytes: Buffer, mediaType: string, extraHeaders: Record<string, string> = {}): Promise<void> {
+  const res = await pool.request({ method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, headers: { ...extraHeaders, 'content-type': mediaType }, body: bytes });
   const text = await res.body.text();
   if (res.statusCode !== 201) throw new Error(`PUT manifest ${repo}:${reference}: ${res.statusCode} ${text}`);
 }
