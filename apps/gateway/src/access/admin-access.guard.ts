@@ -22,7 +22,8 @@ export class AdminAccessGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     const access = this.access;
-    if (!access || !req.url.startsWith('/admin/')) return true;
+    // By the route that matched, not the raw URL: no spelling of a path slips past.
+    if (!access || !isAdminRoute(req)) return true;
     const challenge = { 'www-authenticate': `Basic realm="${access.auth.service}", charset="UTF-8"` };
     const identity = await identify(access, req);
     if (!identity.ok || identity.subject.kind === 'anonymous') {
@@ -40,4 +41,9 @@ export class AdminAccessGuard implements CanActivate {
     });
     return true;
   }
+}
+
+function isAdminRoute(req: FastifyRequest): boolean {
+  const route = req.routeOptions.url ?? req.url;
+  return route === '/admin' || route.startsWith('/admin/');
 }
