@@ -36,11 +36,9 @@ export class TokenController {
     if (!subject) throw this.badCredentials(req, credentials.kind === 'basic' ? credentials.username : undefined);
     const granted = await this.grant(req, subject, list(query.scope));
     const issued = await access.tokens.issueAccessToken(subject, granted);
-    const body: Record<string, unknown> = tokenBody(issued);
-    if (first(query.offline_token) === 'true' && subject.kind !== 'anonymous') {
-      body.refresh_token = (await access.tokens.issueRefreshToken(subject)).token;
-    }
-    sendJson(reply, 200, body, NO_STORE);
+    // No refresh token here even with offline_token=true: docker would store it in place of the
+    // password and stop working when it expires. POST /token with access_type=offline gives one.
+    sendJson(reply, 200, tokenBody(issued), NO_STORE);
   }
 
   @Post('token')
