@@ -61,3 +61,6 @@ export async function createAccessControl(config: GantryConfig, plugins: AccessP
 
 /** Injection token of the AccessControl (null without `auth`). */
 export const ACCESS_CONTROL = Symbol('AccessControl');
+
+/** Optional injection token of the AccessPlugins (robot accounts, OIDC, login throttle, explain extensions). */
+export const ACCESS_PLUGINS = Symbol('AccessPlugins');

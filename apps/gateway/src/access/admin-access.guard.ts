@@ -4,7 +4,7 @@ import { type AuditSink, describeSubject } from '#access';
 import { OciError } from '#oci';
 import { AUDIT_SINK } from '../bootstrap/tokens';
 import { ACCESS_CONTROL, type AccessControl } from './access-control';
-import { auditRequest } from './access-audit';
+import { attemptedSubject, auditRequest } from './access-audit';
 import { identify } from './request-identity';
 import { setRequestAccess } from './request-access';
 
@@ -27,7 +27,7 @@ export class AdminAccessGuard implements CanActivate {
     const challenge = { 'www-authenticate': `Basic realm="${access.auth.service}", charset="UTF-8"` };
     const identity = await identify(access, req);
     if (!identity.ok || identity.subject.kind === 'anonymous') {
-      this.audit.record({ event: 'request', subject: identity.ok ? 'anonymous' : 'unknown', sourceAddress: req.ip, reqId: req.id, action: 'admin', decision: 'deny', reason: identity.ok ? 'no credentials' : identity.reason });
+      this.audit.record({ event: 'request', subject: identity.ok ? 'anonymous' : attemptedSubject(identity.username), sourceAddress: req.ip, reqId: req.id, action: 'admin', decision: 'deny', reason: identity.ok ? 'no credentials' : identity.reason });
       throw new OciError('UNAUTHORIZED', 'authentication required', { headers: challenge });
     }
     const { subject } = identity;

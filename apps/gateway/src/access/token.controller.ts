@@ -5,7 +5,7 @@ import { OciError, readBounded } from '#oci';
 import { AUDIT_SINK } from '../bootstrap/tokens';
 import { sendJson } from '../http/responses';
 import { ACCESS_CONTROL, type AccessControl } from './access-control';
-import { auditRequest } from './access-audit';
+import { attemptedSubject, auditRequest } from './access-audit';
 import { credentialsOf } from './credentials';
 
 const MAX_FORM_BYTES = 64 * 1024;
@@ -114,7 +114,7 @@ export class TokenController {
 
   /** The same answer for every bad login: nothing tells a wrong password from an unknown user. */
   private badCredentials(req: FastifyRequest, username: string | undefined): OciError {
-    this.audit.record({ event: 'login', subject: username ? `user:${username}` : 'unknown', sourceAddress: req.ip, reqId: req.id, decision: 'deny', reason: 'bad credentials' });
+    this.audit.record({ event: 'login', subject: attemptedSubject(username), sourceAddress: req.ip, reqId: req.id, decision: 'deny', reason: 'bad credentials' });
     return new OciError('UNAUTHORIZED', 'authentication required', { headers: { 'www-authenticate': `Basic realm="${this.enabled().auth.service}", charset="UTF-8"` } });
   }
 }

@@ -6,7 +6,7 @@ import { RouteTable } from '#routing';
 import { AUDIT_SINK } from '../bootstrap/tokens';
 import type { V2Route } from '../v2/v2-routes';
 import { ACCESS_CONTROL, type AccessControl } from './access-control';
-import { auditRequest } from './access-audit';
+import { attemptedSubject, auditRequest } from './access-audit';
 import { unauthorized } from './challenge';
 import { identify } from './request-identity';
 import { setRequestAccess } from './request-access';
@@ -32,17 +32,20 @@ export class V2AccessGate {
     const need = v2Requirement(req.method, route);
     if (need.kind === 'repository') assertValidName(need.repository);
     const scope = need.kind === 'login' ? undefined : need.scope;
-    const identity = await identify(access, req);
-    if (!identity.ok) {
-      this.audit.record({ event: 'request', subject: identity.username ? `user:${identity.username}` : 'unknown', sourceAddress: req.ip, reqId: req.id, decision: 'deny', reason: identity.reason });
-      throw unauthorized(access, req, identity.failure === 'invalid_token' ? 'invalid or expired token' : 'authentication required', scope, identity.failure === 'invalid_token' ? 'invalid_token' : undefined);
-    }
-    const { subject, token } = identity;
     const repository = need.kind === 'repository' ? need.repository : undefined;
     const backend = repository === undefined ? undefined : this.backendOf(repository);
     const where = { ...(repository !== undefined ? { repository } : {}), ...(backend ? { backend } : {}) };
+    const identity = await identify(access, req);
+    if (!identity.ok) {
+      this.audit.record({ event: 'request', subject: attemptedSubject(identity.username), sourceAddress: req.ip, reqId: req.id, ...where, decision: 'deny', reason: identity.reason });
+      const invalidToken = identity.failure === 'invalid_token';
+      throw unauthorized(access, req, invalidToken ? 'invalid or expired token' : 'authentication required', scope, invalidToken ? 'invalid_token' : undefined);
+    }
+    const { subject, token } = identity;
     if (need.kind === 'login') {
-      if (subject.kind === 'anonymous') throw unauthorized(access, req, 'authentication required');
+      const anonymous = subject.kind === 'anonymous';
+      auditRequest(this.audit, req, subject, { decision: anonymous ? 'deny' : 'allow', reason: anonymous ? '/v2/ needs a login' : 'a valid login' });
+      if (anonymous) throw unauthorized(access, req, 'authentication required');
       this.grant(req, access, identity);
       return;
     }
