@@ -97,4 +97,16 @@ describe('signing keys', () => {
     const second = await start({ rules: [...RULES, deny] }, { dir: base });
     await assertOciError(await new V2Client(second.gateway.url, bearer(token)).request('GET', '/v2/team/app/tags/list'), 403, 'DENIED');
   });
+
+  test('a user removed from the config: their token is refused after the restart (401 invalid_token)', async () => {
+    const base = dir();
+    const first = await start({}, { dir: base });
+    await new V2Client(first.gateway.url, basic('alice')).pushImage('team/app', 'v1');
+    const token = (await fetchToken(first.gateway, 'alice', ['repository:team/app:pull'])).token;
+    await first.stop();
+    const second = await start({ users: USERS.filter((u) => u.name !== 'alice') }, { dir: base });
+    const res = await new V2Client(second.gateway.url, bearer(token)).request('GET', '/v2/team/app/tags/list');
+    assert.match(res.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    await assertOciError(res, 401, 'UNAUTHORIZED');
+  });
 });
