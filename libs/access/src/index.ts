@@ -4,4 +4,5 @@ export * from './identity-provider';
 export * from './audit-event';
 export * from './admission';
 export * from './audit-log';
+export * from './login-rate-limiter';
 export * from './robots';
