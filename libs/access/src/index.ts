@@ -6,3 +6,4 @@ export * from './admission';
 export * from './audit-log';
 export * from './login-rate-limiter';
 export * from './robots';
+export * from './oidc';
