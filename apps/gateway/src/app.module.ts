@@ -6,6 +6,7 @@ import type { CacheServices } from '#cache';
 import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
 import { RouteTable } from '#routing';
+import { createIdentities, identityControllers, identityProviders } from './access/identities';
 import { AdminController } from './admin/admin.controller';
 import { CacheAdminController } from './admin/cache-admin.controller';
 import { AUDIT_SINK, BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
@@ -55,9 +56,10 @@ function uploadSessionStore(config: GantryConfig, cache: CacheServices): UploadS
 @Module({})
 export class AppModule {
   static create(deps: GatewayDependencies): DynamicModule {
+    const identities = deps.config.auth ? createIdentities(deps.config.auth, deps.cache, deps.logger) : undefined;
     return {
       module: AppModule,
-      controllers: [V2Controller, AdminController, CacheAdminController],
+      controllers: [V2Controller, AdminController, CacheAdminController, ...identityControllers(identities)],
       providers: [
         { provide: GANTRY_CONFIG, useValue: deps.config },
         { provide: LOGGER, useValue: deps.logger },
@@ -67,6 +69,7 @@ export class AppModule {
         { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config, deps.cache) },
         { provide: AUDIT_SINK, useValue: new AuditLog(deps.config.auth?.audit.destination ?? 'stdout') },
         { provide: APP_FILTER, useClass: OciErrorFilter },
+        ...identityProviders(identities),
         BackendLifecycle,
         RouteRegistries,
         RepositoryResolver,
