@@ -1,6 +1,6 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { createRobotAccounts, LoginRateLimiter, OidcIdentities, RobotAccounts } from '#access';
+import { createRobotAccounts, type IdentityProvider, LoginRateLimiter, type LoginThrottle, OidcIdentities, RobotAccounts } from '#access';
 import type { CacheServices } from '#cache';
 import type { AuthConfig } from '#config';
 import { RobotsAdminController } from '../admin/robots-admin.controller';
@@ -32,4 +32,18 @@ export function identityProviders(identities: Identities | undefined): Provider[
     { provide: OidcIdentities, useValue: identities.oidc },
     { provide: LoginRateLimiter, useValue: identities.throttle },
   ];
+}
+
+/**
+ * What access control takes from the identities: providers asked before the config users (OIDC
+ * claims a password that is an ID token, robots a `robot+` username), the failed-login throttle,
+ * and the robot directory for explain answers.
+ */
+export function identityPlugins(identities: Identities | undefined): {
+  providers?: readonly IdentityProvider[];
+  throttle?: LoginThrottle;
+  explain?: { robots: RobotAccounts };
+} {
+  if (!identities) return {};
+  return { providers: [identities.oidc, identities.robots], throttle: identities.throttle, explain: { robots: identities.robots } };
 }
