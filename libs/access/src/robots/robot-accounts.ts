@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { OciError } from '#oci';
 import { ACCESS_ACTIONS, type AccessAction } from '../access-action';
 import type { IdentityProvider, LoginContext } from '../identity-provider';
@@ -48,7 +49,7 @@ export interface RobotView {
 
 interface Validity {
   /** undefined: no such robot. */
-  expiresAt: number | undefined;
+  record: Pick<RobotRecord, 'id' | 'expiresAt'> | undefined;
   checkedAt: number;
 }
 
@@ -82,6 +83,7 @@ export class RobotAccounts implements IdentityProvider {
     const createdAt = this.now();
     const record: RobotRecord = {
       name: robot.name,
+      id: randomBytes(16).toString('base64url'),
       secretHash: hashRobotSecret(secret),
       scope: robot.scope.map((g) => ({ repositories: [...g.repositories], actions: [...g.actions] })),
       ...(robot.description !== undefined ? { description: robot.description } : {}),
@@ -136,17 +138,22 @@ export class RobotAccounts implements IdentityProvider {
     return robotSubject(record);
   }
 
-  /** False once the robot is revoked or expired. Cheap: memory for the file store, a short cache for Redis. */
+  /**
+   * False once the robot is revoked or expired, or was created again since (another credential
+   * under the same name). Cheap: memory for the file store, a short cache for Redis.
+   */
   async stillValid(subject: Subject): Promise<boolean> {
     if (subject.kind !== 'robot') return false;
     const now = this.now();
     let known = this.validity.get(subject.name);
     if (!known || now - known.checkedAt >= this.validityCacheMs) {
       const record = ROBOT_NAME.test(subject.name) ? await this.store.get(subject.name) : undefined;
-      known = { expiresAt: record?.expiresAt, checkedAt: now };
+      known = { record: record && { id: record.id, expiresAt: record.expiresAt }, checkedAt: now };
       if (this.validityCacheMs > 0) this.validity.set(subject.name, known);
     }
-    return known.expiresAt !== undefined && known.expiresAt > now;
+    const { record } = known;
+    // A subject without a credential id (a token service that does not carry it) is checked by name and expiry only.
+    return record !== undefined && record.expiresAt > now && (subject.credentialId === undefined || subject.credentialId === record.id);
   }
 
   /** Invariants the admin API validates first; checked again here for any other caller. */
@@ -170,7 +177,7 @@ export class RobotAccounts implements IdentityProvider {
 }
 
 function robotSubject(record: RobotRecord): Subject {
-  return { kind: 'robot', name: record.name, groups: [], grants: record.scope };
+  return { kind: 'robot', name: record.name, groups: [], grants: record.scope, credentialId: record.id };
 }
 
 function invalid(field: string, message: string): OciError {

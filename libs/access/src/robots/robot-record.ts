@@ -14,6 +14,8 @@ export function robotUsername(name: string): string {
 /** A robot account as stored: never its secret, only the secret's hash. */
 export interface RobotRecord {
   name: string;
+  /** Random, per creation: a robot created again under the same name is another credential. */
+  id: string;
   /** `sha256:<hex>` of the secret. */
   secretHash: string;
   scope: Grant[];
@@ -33,7 +35,7 @@ export function parseRobotRecord(value: unknown): RobotRecord | undefined {
       (g) => Array.isArray(g?.repositories) && g.repositories.every((r) => typeof r === 'string') && Array.isArray(g.actions) && g.actions.every((a) => typeof a === 'string'),
     );
   if (
-    typeof doc.name !== 'string' || !ROBOT_NAME.test(doc.name) || typeof doc.secretHash !== 'string' || !grantsOk ||
+    typeof doc.name !== 'string' || !ROBOT_NAME.test(doc.name) || typeof doc.id !== 'string' || typeof doc.secretHash !== 'string' || !grantsOk ||
     typeof doc.createdAt !== 'number' || typeof doc.expiresAt !== 'number' || (doc.description !== undefined && typeof doc.description !== 'string')
   ) {
     return undefined;
