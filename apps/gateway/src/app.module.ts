@@ -6,6 +6,7 @@ import type { CacheServices } from '#cache';
 import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
 import { RouteTable } from '#routing';
+import { createIdentities, identityControllers, identityPlugins, identityProviders } from './access/identities';
 import { ACCESS_CONTROLLERS, accessProviders } from './access/access-wiring';
 import { AdminController } from './admin/admin.controller';
 import { CacheAdminController } from './admin/cache-admin.controller';
@@ -56,9 +57,10 @@ function uploadSessionStore(config: GantryConfig, cache: CacheServices): UploadS
 @Module({})
 export class AppModule {
   static create(deps: GatewayDependencies): DynamicModule {
+    const identities = deps.config.auth ? createIdentities(deps.config.auth, deps.cache, deps.logger) : undefined;
     return {
       module: AppModule,
-      controllers: [V2Controller, AdminController, CacheAdminController, ...ACCESS_CONTROLLERS],
+      controllers: [V2Controller, AdminController, CacheAdminController, ...identityControllers(identities), ...ACCESS_CONTROLLERS],
       providers: [
         { provide: GANTRY_CONFIG, useValue: deps.config },
         { provide: LOGGER, useValue: deps.logger },
@@ -68,7 +70,8 @@ export class AppModule {
         { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config, deps.cache) },
         { provide: AUDIT_SINK, useValue: new AuditLog(deps.config.auth?.audit.destination ?? 'stdout') },
         { provide: APP_FILTER, useClass: OciErrorFilter },
-        ...accessProviders(deps.config),
+        ...identityProviders(identities),
+        ...accessProviders(deps.config, identityPlugins(identities)),
         BackendLifecycle,
         RouteRegistries,
         RepositoryResolver,

@@ -12,3 +12,6 @@ export * from './token-service';
 export * from './config-users';
 export * from './authenticator';
 export * from './access-explainer';
+export * from './login-rate-limiter';
+export * from './robots';
+export * from './oidc';

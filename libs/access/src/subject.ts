@@ -16,6 +16,11 @@ export interface Subject {
   claims?: Readonly<Record<string, string>>;
   /** Robots only: the scope they were created with (allow entries; deny rules still apply). */
   grants?: readonly Grant[];
+  /**
+   * Robots only: which credential this is. A robot revoked and created again under the same name
+   * (a leaked secret replaced) is another credential: tokens issued to the old one stay invalid.
+   */
+  credentialId?: string;
 }
 
 export const ANONYMOUS: Subject = Object.freeze({ kind: 'anonymous', name: 'anonymous', groups: [] });

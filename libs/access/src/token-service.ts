@@ -36,6 +36,7 @@ interface SubjectClaims {
   groups: string[];
   claims?: Record<string, string>;
   grants?: Grant[];
+  credential?: string;
 }
 
 const CLOCK_TOLERANCE_SECONDS = 5;
@@ -130,13 +131,14 @@ function subjectClaims(subject: Subject): SubjectClaims {
     groups: [...subject.groups],
     ...(subject.claims ? { claims: { ...subject.claims } } : {}),
     ...(subject.grants ? { grants: subject.grants.map((g) => ({ repositories: [...g.repositories], actions: [...g.actions] })) } : {}),
+    ...(subject.credentialId ? { credential: subject.credentialId } : {}),
   };
 }
 
 const SUBJECT_KINDS: readonly SubjectKind[] = ['anonymous', 'user', 'robot', 'oidc'];
 
 function subjectOf(payload: JWTPayload): Subject {
-  const { kind, groups, claims, grants } = payload as JWTPayload & Partial<SubjectClaims>;
+  const { kind, groups, claims, grants, credential } = payload as JWTPayload & Partial<SubjectClaims>;
   if (!SUBJECT_KINDS.includes(kind!) || typeof payload.sub !== 'string') throw new TokenRejected('no subject');
   const stringList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
   return {
@@ -147,6 +149,7 @@ function subjectOf(payload: JWTPayload): Subject {
     ...(Array.isArray(grants)
       ? { grants: grants.map((g: Partial<Grant>) => ({ repositories: stringList(g?.repositories), actions: stringList(g?.actions) })) }
       : {}),
+    ...(typeof credential === 'string' ? { credentialId: credential } : {}),
   };
 }
 

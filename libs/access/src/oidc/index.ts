@@ -1,0 +1,3 @@
+export * from './oidc-issuer-keys';
+export * from './oidc-subject';
+export * from './oidc-identities';
