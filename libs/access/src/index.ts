@@ -4,3 +4,4 @@ export * from './identity-provider';
 export * from './audit-event';
 export * from './admission';
 export * from './audit-log';
+export * from './admission/index';

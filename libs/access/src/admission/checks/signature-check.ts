@@ -1,0 +1,100 @@
+import { LRUCache } from 'lru-cache';
+import type { CompiledPolicy } from '../compiled-policy';
+import type { PulledManifest } from '../pulled-manifest';
+import { findCosignSignatures, keyList } from '../signatures/cosign-signatures';
+import { findNotationSignatures } from '../signatures/notation-signatures';
+import type { SignatureFinding } from '../signatures/signature-finding';
+import { problemOf } from '../signatures/signature-manifests';
+import { type CheckResult, fail, pass } from './check-result';
+
+export interface SignatureCacheTimes {
+  /** How long a valid signature is trusted without looking again. */
+  validMs: number;
+  /** How long "no valid signature" stands: a signature pushed meanwhile admits the image after at most this. */
+  invalidMs: number;
+}
+
+export const DEFAULT_SIGNATURE_CACHE_TIMES: SignatureCacheTimes = { validMs: 5 * 60_000, invalidMs: 10_000 };
+
+/**
+ * `requireSignature`: a cosign or notation signature of exactly the pulled digest, verified by a
+ * pinned key when keys are configured. Results are remembered per (policy, repository, digest) in
+ * a bounded LRU: valid ones for `validMs`, invalid ones only for `invalidMs`. Signatures live in a
+ * repository, so the same digest in another repository is judged on its own.
+ *
+ * When an index is admitted by its signature, its child manifests are admitted by it too for the
+ * same time (a client pulls the index by tag, then the child of its platform by digest; `cosign
+ * sign` signs the index only). A child pulled on its own, or on another replica, needs its own
+ * signature (`cosign sign --recursive`).
+ */
+export class SignatureCheck {
+  private readonly results = new LRUCache<string, CheckResult>({ max: 10_000 });
+  private readonly inFlight = new Map<string, Promise<CheckResult>>();
+
+  constructor(
+    private readonly times: SignatureCacheTimes = DEFAULT_SIGNATURE_CACHE_TIMES,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async check(policy: CompiledPolicy, pulled: PulledManifest): Promise<CheckResult | undefined> {
+    if (!policy.config.requireSignature) return undefined;
+    const key = resultKey(policy, pulled.request.repository, pulled.digest);
+    const known = this.results.get(key);
+    if (known) return known;
+    let running = this.inFlight.get(key);
+    if (!running) {
+      running = this.judge(policy, pulled).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, running);
+    }
+    return running;
+  }
+
+  private async judge(policy: CompiledPolicy, pulled: PulledManifest): Promise<CheckResult> {
+    let result: CheckResult;
+    try {
+      result = describe(policy, pulled.digest, await this.findings(policy, pulled));
+    } catch (err) {
+      result = fail(`signatures of ${pulled.digest} could not be read: ${problemOf(err)}`);
+    }
+    const key = resultKey(policy, pulled.request.repository, pulled.digest);
+    this.results.set(key, result, { ttl: result.ok ? this.times.validMs : this.times.invalidMs });
+    if (result.ok) await this.coverChildren(policy, pulled);
+    return result;
+  }
+
+  private async findings(policy: CompiledPolicy, pulled: PulledManifest): Promise<SignatureFinding[]> {
+    const { formats } = policy.config.requireSignature!;
+    const { source, digest } = pulled;
+    const { manifests: referrers } = await source.registry.listReferrers(source.upstreamName, digest);
+    const findings: SignatureFinding[] = [];
+    if (formats.includes('cosign')) findings.push(...(await findCosignSignatures(source, digest, policy.keys, referrers)));
+    if (!findings.some((f) => f.valid) && formats.includes('notation')) {
+      findings.push(...(await findNotationSignatures(source, digest, policy.keys, referrers, this.now())));
+    }
+    return findings;
+  }
+
+  private async coverChildren(policy: CompiledPolicy, pulled: PulledManifest): Promise<void> {
+    const parsed = await pulled.parsed();
+    if (!parsed?.isIndex) return;
+    for (const child of parsed.manifests) {
+      const key = resultKey(policy, pulled.request.repository, child.digest);
+      if (this.results.get(key)?.ok) continue;
+      this.results.set(key, pass(`covered by the signature of index ${pulled.digest}`), { ttl: this.times.validMs });
+    }
+  }
+}
+
+function resultKey(policy: CompiledPolicy, repository: string, digest: string): string {
+  return `${policy.name}\0${repository}\0${digest}`;
+}
+
+function describe(policy: CompiledPolicy, digest: string, findings: SignatureFinding[]): CheckResult {
+  const valid = findings.find((f) => f.valid);
+  if (valid) {
+    return pass(valid.key ? `signed by key "${valid.key}" (${valid.source})` : `signature present (${valid.source}); not verified: the policy has no keys`);
+  }
+  const wanted = policy.keys.length > 0 ? `no valid signature for ${digest} by ${keyList(policy.keys)}` : `no signature for ${digest}`;
+  if (findings.length === 0) return fail(wanted);
+  return fail(`${wanted} (${findings.map((f) => `${f.source}: ${f.problem}`).join('; ')})`);
+}
