@@ -41,6 +41,11 @@ export class AdmissionGate {
     if (!decision.allowed) throw new OciError('DENIED', decision.message, { detail: { policies: decision.policies.filter((p) => !p.allowed).map((p) => p.name) } });
   }
 
+  /** A pushed signature takes effect at once on this replica (see PullAdmission.manifestPushed). */
+  manifestPushed(repo: ResolvedRepository, reference: string, subjectDigest: string | undefined): void {
+    this.admission.manifestPushed(repo.name, reference, subjectDigest);
+  }
+
   /** For the explain endpoint: what a pull of `name:reference` gets now and whether it is admitted. */
   async explain(name: string, reference: string): Promise<AdmissionExplanation> {
     const repo = this.resolver.resolve(name);

@@ -74,6 +74,7 @@ export class ManifestsHandler {
           'docker-content-digest': result.digest,
         };
         if (result.subject) headers['oci-subject'] = result.subject;
+        this.admission.manifestPushed(repo, reference, result.subject ?? parsed.subject?.digest);
         sendEmpty(reply, 201, headers);
         return;
       }

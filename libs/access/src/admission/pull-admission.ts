@@ -25,6 +25,12 @@ export interface AdmissionExplanation {
   decision: AdmissionDecision;
 }
 
+/** `sha256-<hex>.sig` → `sha256:<hex>`. */
+function signedDigestOfTag(reference: string): string | undefined {
+  const match = /^([a-z0-9]+)-([a-f0-9]{32,128})\.sig$/.exec(reference);
+  return match ? `${match[1]}:${match[2]}` : undefined;
+}
+
 /** Why a signature manifest is always pullable. */
 const SIGNATURE_ARTIFACT = 'a signature artifact: always pullable, clients verify signatures by pulling them';
 
@@ -80,6 +86,15 @@ export class PullAdmission {
     }
     const denied = results.find((r) => !r.allowed);
     return denied ? { allowed: false, policies: results, message: `policy "${denied.name}": ${denied.reason}` } : { allowed: true, policies: results };
+  }
+
+  /**
+   * A manifest was pushed to `repository`: when it is a signature (the cosign `.sig` tag of a
+   * digest, or any manifest with a subject), a remembered denial of that digest is forgotten.
+   */
+  manifestPushed(repository: string, reference: string, subjectDigest: string | undefined): void {
+    const signed = subjectDigest ?? signedDigestOfTag(reference);
+    if (signed && this.appliesTo(repository)) this.signatures.forgetInvalid(this.policiesFor(repository), repository, signed);
   }
 
   /**

@@ -49,6 +49,17 @@ export class SignatureCheck {
     return running;
   }
 
+  /**
+   * A signature of `digest` was just pushed to `repository` through this gateway: a remembered
+   * "no valid signature" is dropped so that the next pull looks again at once.
+   */
+  forgetInvalid(policies: readonly CompiledPolicy[], repository: string, digest: string): void {
+    for (const policy of policies) {
+      const key = resultKey(policy, repository, digest);
+      if (this.results.get(key)?.ok === false) this.results.delete(key);
+    }
+  }
+
   private async judge(policy: CompiledPolicy, pulled: PulledManifest): Promise<CheckResult> {
     let result: CheckResult;
     try {
