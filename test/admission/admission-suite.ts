@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cosignKeyPair, cosignSign, type CosignKey, type SignedSubject } from '../support/cosign';
+import { cosignKeyPair, cosignSign, type CosignKey, overHttp, type SignaturePusher, type SignedSubject } from '../support/cosign';
 import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { logLines } from '../support/log-lines';
 import { notationIdentity, notationSign, type NotationIdentity } from '../support/notation';
@@ -34,6 +34,7 @@ export function admissionSuite(label: string, startBackend: () => Promise<Admiss
     let backend: AdmissionBackend;
     let gateway: GatewayProcess;
     let client: V2Client;
+    let signer: SignaturePusher;
     let release: CosignKey;
     let intruder: CosignKey;
     let notary: NotationIdentity;
@@ -58,6 +59,7 @@ export function admissionSuite(label: string, startBackend: () => Promise<Admiss
         ],
       });
       client = new V2Client(gateway.url);
+      signer = overHttp(client);
     });
     after(async () => {
       await gateway?.stop();
@@ -107,7 +109,7 @@ export function admissionSuite(label: string, startBackend: () => Promise<Admiss
     describe('requireSignature with keys', () => {
       test('an image signed with cosign (the .sig tag) pulls, and the decision is audited', async () => {
         const image = await pushImage('signed/tag-form', 'v1');
-        await cosignSign(client, 'signed/tag-form', image, release, { form: 'tag' });
+        await cosignSign(signer, 'signed/tag-form', image, release, { form: 'tag' });
         await assertAdmitted('signed/tag-form', 'v1', image.digest);
         await assertAdmitted('signed/tag-form', image.digest, image.digest);
         await waitFor('the audit line of the admission', async () => logLines(gateway.logs).some((line) =>
@@ -117,13 +119,13 @@ export function admissionSuite(label: string, startBackend: () => Promise<Admiss
 
       test('an image signed with cosign as an OCI 1.1 referrer pulls', async () => {
         const image = await pushImage('signed/referrer-form', 'v1');
-        await cosignSign(client, 'signed/referrer-form', image, release, { form: 'referrer' });
+        await cosignSign(signer, 'signed/referrer-form', image, release, { form: 'referrer' });
         await assertAdmitted('signed/referrer-form', 'v1', image.digest);
       });
 
       test('an image signed with notation (JWS, pinned certificate) pulls', async () => {
         const image = await pushImage('signed/notation', 'v1');
-        await notationSign(client, 'signed/notation', image, notary);
+        await notationSign(signer, 'signed/notation', image, notary);
         await assertAdmitted('signed/notation', 'v1', image.digest);
       });
 
@@ -137,9 +139,9 @@ export function admissionSuite(label: string, startBackend: () => Promise<Admiss
 
       test('an image signed by another key is denied', async () => {
         const image = await pushImage('signed/other-key', 'v1');
-        await cosignSign(client, 'signed/other-key', image, intruder, { form: 'tag' });
-        await cosignSign(client, 'signed/other-key', image, intruder, { form: 'referrer' });
-        await notationSign(client, 'signed/other-key', image, stranger);
+        await cosignSign(signer, 'signed/other-key', image, intruder, { form: 'tag' });
+        await cosignSign(signer, 'signed/other-key', image, intruder, { form: 'referrer' });
+        await notationSign(signer, 'signed/other-key', image, stranger);
         const message = await assertDenied('signed/other-key', 'v1');
         assert.match(message, /^policy "prod-signed": no valid signature for sha256:[0-9a-f]{64} by key "release" or "notary" \(/);
         assert.match(message, /cosign \.sig tag: does not verify with key "release" or "notary"/);
@@ -148,31 +150,31 @@ export function admissionSuite(label: string, startBackend: () => Promise<Admiss
       test('a signature whose payload names another digest is denied', async () => {
         const image = await pushImage('signed/other-digest', 'v1');
         const other = await pushImage('signed/other-digest', 'v2');
-        await cosignSign(client, 'signed/other-digest', image, release, { form: 'tag', payloadDigest: other.digest });
-        await cosignSign(client, 'signed/other-digest', image, release, { form: 'referrer', payloadDigest: other.digest });
-        await notationSign(client, 'signed/other-digest', image, notary, { payloadDigest: other.digest });
+        await cosignSign(signer, 'signed/other-digest', image, release, { form: 'tag', payloadDigest: other.digest });
+        await cosignSign(signer, 'signed/other-digest', image, release, { form: 'referrer', payloadDigest: other.digest });
+        await notationSign(signer, 'signed/other-digest', image, notary, { payloadDigest: other.digest });
         const message = await assertDenied('signed/other-digest', 'v1');
         assert.ok(message.includes(`payload names ${other.digest}, not ${image.digest}`), message);
       });
 
       test('a tampered payload is denied', async () => {
         const image = await pushImage('signed/tampered', 'v1');
-        await cosignSign(client, 'signed/tampered', image, release, { form: 'tag', tamper: true });
+        await cosignSign(signer, 'signed/tampered', image, release, { form: 'tag', tamper: true });
         const message = await assertDenied('signed/tampered', 'v1');
         assert.ok(message.includes('cosign .sig tag: does not verify'), message);
       });
 
       test('an expired notation signature is denied', async () => {
         const image = await pushImage('signed/expired', 'v1');
-        await notationSign(client, 'signed/expired', image, notary, { expired: true });
+        await notationSign(signer, 'signed/expired', image, notary, { expired: true });
         const message = await assertDenied('signed/expired', 'v1');
         assert.match(message, /notation referrer sha256:[0-9a-f]{64}: expired at /);
       });
 
       test('signature manifests stay pullable (cosign verify reads them)', async () => {
         const image = await pushImage('signed/sig-readable', 'v1');
-        const tagSignature = await cosignSign(client, 'signed/sig-readable', image, release, { form: 'tag' });
-        const referrerSignature = await cosignSign(client, 'signed/sig-readable', image, intruder, { form: 'referrer' });
+        const tagSignature = await cosignSign(signer, 'signed/sig-readable', image, release, { form: 'tag' });
+        const referrerSignature = await cosignSign(signer, 'signed/sig-readable', image, intruder, { form: 'referrer' });
         await assertAdmitted('signed/sig-readable', `${image.digest.replace(':', '-')}.sig`, tagSignature);
         await assertAdmitted('signed/sig-readable', referrerSignature, referrerSignature);
       });
@@ -185,7 +187,7 @@ export function admissionSuite(label: string, startBackend: () => Promise<Admiss
           await skopeo(['copy', '--all', '--preserve-digests', `oci:${image.layoutDir}:v1`, at('signed/multi')]);
           await assert.rejects(skopeo(['copy', '--all', at('signed/multi'), `oci:${join(layout.path, 'denied')}:v1`]), /denied/i);
           const index = { digest: image.index.digest, size: image.index.bytes.length, mediaType: image.index.mediaType };
-          await cosignSign(client, 'signed/multi', index, release, { form: 'tag' });
+          await cosignSign(signer, 'signed/multi', index, release, { form: 'tag' });
           await skopeo(['copy', '--all', at('signed/multi'), `oci:${join(layout.path, 'pulled')}:v1`]);
           const inspect = JSON.parse((await skopeo(['inspect', '--override-arch', 'arm64', at('signed/multi')])).stdout) as { Digest: string };
           assert.equal(inspect.Digest, image.index.digest);
@@ -200,7 +202,7 @@ export function admissionSuite(label: string, startBackend: () => Promise<Admiss
           const image = buildMultiArchImage(layout.path, { tag: 'v1' });
           await skopeo(['copy', '--all', '--preserve-digests', `oci:${image.layoutDir}:v1`, `docker://${gateway.host}/signed/child-only:v1`]);
           const child = image.manifests[0]!;
-          await cosignSign(client, 'signed/child-only', { digest: child.digest, size: child.bytes.length, mediaType: child.mediaType }, release, { form: 'tag' });
+          await cosignSign(signer, 'signed/child-only', { digest: child.digest, size: child.bytes.length, mediaType: child.mediaType }, release, { form: 'tag' });
           await assertAdmitted('signed/child-only', child.digest, child.digest);
           await assertDenied('signed/child-only', 'v1');
         } finally {
@@ -212,7 +214,7 @@ export function admissionSuite(label: string, startBackend: () => Promise<Admiss
     test('requireSignature without keys: any cosign signature naming the digest admits, none denies', async () => {
       const signed = await pushImage('presence/app', 'signed');
       const unsigned = await pushImage('presence/app', 'unsigned');
-      await cosignSign(client, 'presence/app', signed, intruder, { form: 'tag' });
+      await cosignSign(signer, 'presence/app', signed, intruder, { form: 'tag' });
       await assertAdmitted('presence/app', 'signed', signed.digest);
       assert.equal(await assertDenied('presence/app', 'unsigned'), `policy "any-signature": no signature for ${unsigned.digest}`);
     });

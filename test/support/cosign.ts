@@ -2,7 +2,7 @@ import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256, type V2Client } from './v2-client';
+import { type Blob, sha256, type V2Client } from './v2-client';
 
 /** A cosign key pair as `cosign generate-key-pair` makes one: ECDSA P-256, the public half as an SPKI PEM `<name>.pub`. */
 export interface CosignKey {
@@ -16,6 +16,22 @@ export function cosignKeyPair(dir: string, name: string): CosignKey {
   const publicKeyPath = join(dir, `${name}.pub`);
   writeFileSync(publicKeyPath, publicKey.export({ type: 'spki', format: 'pem' }));
   return { name, privateKey, publicKeyPath };
+}
+
+/** Where signing helpers push: the gateway over HTTP (`overHttp`), or a Registry port directly. */
+export interface SignaturePusher {
+  pushBlob(repository: string, blob: Blob): Promise<void>;
+  pushManifest(repository: string, reference: string, manifest: Blob, mediaType: string): Promise<void>;
+}
+
+export function overHttp(client: V2Client): SignaturePusher {
+  return {
+    pushBlob: (repository, blob) => client.pushBlob(repository, blob),
+    async pushManifest(repository, reference, manifest, mediaType) {
+      const res = await client.pushManifest(repository, reference, manifest, mediaType);
+      assert.equal(res.status, 201, `push ${repository}:${reference}: ${await res.text()}`);
+    },
+  };
 }
 
 /** The manifest being signed, as a descriptor. */
@@ -42,7 +58,7 @@ const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
  * `dev.cosignproject.cosign/signature` annotation), pushed as a signature manifest. Returns the
  * signature manifest's digest.
  */
-export async function cosignSign(client: V2Client, repository: string, subject: SignedSubject, key: CosignKey, options: CosignSignOptions): Promise<string> {
+export async function cosignSign(client: SignaturePusher, repository: string, subject: SignedSubject, key: CosignKey, options: CosignSignOptions): Promise<string> {
   const signedDigest = options.payloadDigest ?? subject.digest;
   let payload = Buffer.from(JSON.stringify({
     critical: {
@@ -85,7 +101,6 @@ export async function cosignSign(client: V2Client, repository: string, subject: 
   const bytes = Buffer.from(JSON.stringify(manifest));
   const digest = sha256(bytes);
   const tag = `${subject.digest.replace(':', '-')}.sig`;
-  const res = await client.pushManifest(repository, options.form === 'tag' ? tag : digest, { bytes, digest });
-  assert.equal(res.status, 201, `push cosign signature: ${await res.text()}`);
+  await client.pushManifest(repository, options.form === 'tag' ? tag : digest, { bytes, digest }, 'application/vnd.oci.image.manifest.v1+json');
   return digest;
 }
