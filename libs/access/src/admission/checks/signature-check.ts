@@ -28,7 +28,7 @@ export const DEFAULT_SIGNATURE_CACHE_TIMES: SignatureCacheTimes = { validMs: 5 *
  * signature (`cosign sign --recursive`).
  */
 export class SignatureCheck {
-  private readonly results = new LRUCache<string, CheckResult>({ max: 10_000 });
+  private readonly results = new LRUCache<string, { result: CheckResult; until: number }>({ max: 10_000 });
   private readonly inFlight = new Map<string, Promise<CheckResult>>();
 
   constructor(
@@ -39,7 +39,7 @@ export class SignatureCheck {
   async check(policy: CompiledPolicy, pulled: PulledManifest): Promise<CheckResult | undefined> {
     if (!policy.config.requireSignature) return undefined;
     const key = resultKey(policy, pulled.request.repository, pulled.digest);
-    const known = this.results.get(key);
+    const known = this.remembered(key);
     if (known) return known;
     let running = this.inFlight.get(key);
     if (!running) {
@@ -56,7 +56,7 @@ export class SignatureCheck {
   forgetInvalid(policies: readonly CompiledPolicy[], repository: string, digest: string): void {
     for (const policy of policies) {
       const key = resultKey(policy, repository, digest);
-      if (this.results.get(key)?.ok === false) this.results.delete(key);
+      if (this.remembered(key)?.ok === false) this.results.delete(key);
     }
   }
 
@@ -68,7 +68,7 @@ export class SignatureCheck {
       result = fail(`signatures of ${pulled.digest} could not be read: ${problemOf(err)}`);
     }
     const key = resultKey(policy, pulled.request.repository, pulled.digest);
-    this.results.set(key, result, { ttl: result.ok ? this.times.validMs : this.times.invalidMs });
+    this.remember(key, result);
     if (result.ok) await this.coverChildren(policy, pulled);
     return result;
   }
@@ -90,9 +90,21 @@ export class SignatureCheck {
     if (!parsed?.isIndex) return;
     for (const child of parsed.manifests) {
       const key = resultKey(policy, pulled.request.repository, child.digest);
-      if (this.results.get(key)?.ok) continue;
-      this.results.set(key, pass(`covered by the signature of index ${pulled.digest}`), { ttl: this.times.validMs });
+      if (this.remembered(key)?.ok) continue;
+      this.remember(key, pass(`covered by the signature of index ${pulled.digest}`));
     }
+  }
+
+  private remembered(key: string): CheckResult | undefined {
+    const entry = this.results.get(key);
+    if (entry && entry.until > this.now()) return entry.result;
+    if (entry) this.results.delete(key);
+    return undefined;
+  }
+
+  private remember(key: string, result: CheckResult): void {
+    const ttl = result.ok ? this.times.validMs : this.times.invalidMs;
+    if (ttl > 0) this.results.set(key, { result, until: this.now() + ttl });
   }
 }
 
