@@ -43,7 +43,18 @@ export class SignatureCheck {
     if (known) return known;
     let running = this.inFlight.get(key);
     if (!running) {
-      running = this.judge(policy, pulled).finally(() => this.inFlight.delete(key));
+      const judging: Promise<CheckResult> = this.judge(policy, pulled).then(async (result) => {
+        // Forgotten meanwhile (a signature was pushed): this answer may predate it, so it is not kept.
+        if (this.inFlight.get(key) !== judging) return result;
+        this.inFlight.delete(key);
+        this.remember(key, result);
+        if (result.ok) await this.coverChildren(policy, pulled);
+        return result;
+      }, (err: unknown) => {
+        if (this.inFlight.get(key) === judging) this.inFlight.delete(key);
+        throw err;
+      });
+      running = judging;
       this.inFlight.set(key, running);
     }
     return running;
@@ -57,20 +68,16 @@ export class SignatureCheck {
     for (const policy of policies) {
       const key = resultKey(policy, repository, digest);
       if (this.remembered(key)?.ok === false) this.results.delete(key);
+      this.inFlight.delete(key);
     }
   }
 
   private async judge(policy: CompiledPolicy, pulled: PulledManifest): Promise<CheckResult> {
-    let result: CheckResult;
     try {
-      result = describe(policy, pulled.digest, await this.findings(policy, pulled));
+      return describe(policy, pulled.digest, await this.findings(policy, pulled));
     } catch (err) {
-      result = fail(`signatures of ${pulled.digest} could not be read: ${problemOf(err)}`);
+      return fail(`signatures of ${pulled.digest} could not be read: ${problemOf(err)}`);
     }
-    const key = resultKey(policy, pulled.request.repository, pulled.digest);
-    this.remember(key, result);
-    if (result.ok) await this.coverChildren(policy, pulled);
-    return result;
   }
 
   private async findings(policy: CompiledPolicy, pulled: PulledManifest): Promise<SignatureFinding[]> {

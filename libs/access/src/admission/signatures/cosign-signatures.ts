@@ -4,7 +4,7 @@ import type { AdmissionSource } from '../admission-source';
 import { invalidFinding, type SignatureFinding, validFinding } from './signature-finding';
 import { Cosign, cosignSignatureTag } from './signature-formats';
 import type { SignatureKey } from './signature-keys';
-import { problemOf, readReferrer, subjectProblem } from './signature-manifests';
+import { problemOf, readReferrer, signatureReferrers, subjectProblem } from './signature-manifests';
 
 /** Simple-signing payloads are a few hundred bytes. */
 const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -27,9 +27,8 @@ export async function findCosignSignatures(
   const tagged = await signatureTagManifest(source, digest);
   if (tagged instanceof Error) findings.push(invalidFinding('cosign .sig tag', problemOf(tagged)));
   else if (tagged) findings.push(...(await layerFindings(source, tagged, digest, keys, 'cosign .sig tag')));
-  for (const referrer of referrers) {
+  for (const referrer of signatureReferrers(referrers, Cosign.ARTIFACT_TYPE)) {
     if (findings.some((f) => f.valid)) break;
-    if (referrer.artifactType !== Cosign.ARTIFACT_TYPE) continue;
     const where = `cosign referrer ${referrer.digest}`;
     try {
       const parsed = await readReferrer(source, referrer);

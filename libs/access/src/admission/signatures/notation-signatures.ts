@@ -5,7 +5,7 @@ import { keyList } from './cosign-signatures';
 import { invalidFinding, type SignatureFinding, validFinding } from './signature-finding';
 import { Notation } from './signature-formats';
 import type { SignatureKey } from './signature-keys';
-import { problemOf, readReferrer, subjectProblem } from './signature-manifests';
+import { problemOf, readReferrer, signatureReferrers, subjectProblem } from './signature-manifests';
 
 /** Envelopes carry a certificate chain; a few KiB in practice. */
 const MAX_ENVELOPE_BYTES = 1024 * 1024;
@@ -38,9 +38,8 @@ export async function findNotationSignatures(
   now: number,
 ): Promise<SignatureFinding[]> {
   const findings: SignatureFinding[] = [];
-  for (const referrer of referrers) {
+  for (const referrer of signatureReferrers(referrers, Notation.ARTIFACT_TYPE)) {
     if (findings.some((f) => f.valid)) break;
-    if (referrer.artifactType !== Notation.ARTIFACT_TYPE) continue;
     const where = `notation referrer ${referrer.digest}`;
     try {
       const parsed = await readReferrer(source, referrer);
