@@ -177,6 +177,9 @@ export function admissionSuite(label: string, startBackend: () => Promise<Admiss
         const referrerSignature = await cosignSign(signer, 'signed/sig-readable', image, intruder, { form: 'referrer' });
         await assertAdmitted('signed/sig-readable', `${image.digest.replace(':', '-')}.sig`, tagSignature);
         await assertAdmitted('signed/sig-readable', referrerSignature, referrerSignature);
+        // Judged on the content: an image under a signature-looking tag is checked like any other.
+        const impostor = await pushImage('signed/sig-readable', `sha256-${'e'.repeat(64)}.sig`);
+        assert.match(await assertDenied('signed/sig-readable', `sha256-${'e'.repeat(64)}.sig`), new RegExp(`no valid signature for ${impostor.digest}`));
       });
 
       test('a multi-arch index signed by its own digest pulls with skopeo, every platform included', async () => {
@@ -230,10 +233,12 @@ export function admissionSuite(label: string, startBackend: () => Promise<Admiss
       assert.equal(other.status, 200);
     });
 
-    test('requireDigest: a tag is denied, the digest pulls; other repositories are not affected', async () => {
+    test('requireDigest: a tag is denied, the digest pulls, the cosign .sig tag stays pullable; other repositories are not affected', async () => {
       const image = await pushImage('pinned/app', 'v1');
       assert.equal(await assertDenied('pinned/app', 'v1'), 'policy "pinned": tag "v1" is not allowed: pull by digest (name@sha256:…)');
       await assertAdmitted('pinned/app', image.digest, image.digest);
+      const signature = await cosignSign(signer, 'pinned/app', image, release, { form: 'tag' });
+      await assertAdmitted('pinned/app', `${image.digest.replace(':', '-')}.sig`, signature);
       const free = await pushImage('free/app', 'v1');
       await assertAdmitted('free/app', 'v1', free.digest);
     });

@@ -76,16 +76,19 @@ export class PullAdmission {
     const policies = this.policiesFor(request.repository);
     if (policies.length === 0) return { allowed: true, policies: [] };
     const pulled = new PulledManifest(request, new AdmissionSource(registry, upstreamName));
-    if (await pulled.isSignature()) {
-      return { allowed: true, policies: policies.map((policy) => ({ name: policy.name, allowed: true, reason: SIGNATURE_ARTIFACT })) };
-    }
+    const signatureArtifact = { allowed: true, policies: policies.map((policy) => ({ name: policy.name, allowed: true, reason: SIGNATURE_ARTIFACT })) };
+    // Content is read up front only when a check needs it anyway; tag and media type rules read it only to deny.
+    const readsContent = policies.some((policy) => policy.config.requireSignature || policy.config.platforms);
+    if (readsContent && (await pulled.isSignature())) return signatureArtifact;
     const results: AdmissionDecision['policies'] = [];
     for (const policy of policies) {
       const result = await this.judge(policy, pulled);
       results.push({ name: policy.name, allowed: result.ok, reason: result.reason });
     }
     const denied = results.find((r) => !r.allowed);
-    return denied ? { allowed: false, policies: results, message: `policy "${denied.name}": ${denied.reason}` } : { allowed: true, policies: results };
+    if (!denied) return { allowed: true, policies: results };
+    if (!readsContent && (await pulled.isSignature())) return signatureArtifact;
+    return { allowed: false, policies: results, message: `policy "${denied.name}": ${denied.reason}` };
   }
 
   /**
