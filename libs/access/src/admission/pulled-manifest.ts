@@ -1,4 +1,4 @@
-import { type ParsedManifest, parseManifest } from '#oci';
+import { digestOf, type ParsedManifest, parseDigest, parseManifest } from '#oci';
 import type { AdmissionRequest } from '../admission';
 import type { AdmissionSource } from './admission-source';
 import { SIGNATURE_LAYER_TYPES } from './signatures/signature-formats';
@@ -17,6 +17,15 @@ export class PulledManifest {
 
   get digest(): string {
     return this.request.digest;
+  }
+
+  /**
+   * The bytes a GET is about to send are the ones its digest names: a signature vouches for a
+   * digest, so bytes that do not match it must not ride on it. (A HEAD sends no bytes.)
+   */
+  servedBytesMatch(): boolean {
+    const bytes = this.request.manifest;
+    return !bytes || digestOf(bytes, parseDigest(this.digest).algorithm) === this.digest;
   }
 
   /** The manifest parsed, or undefined when it cannot be (Docker schema 1, not JSON): no platform, no signature artifact. */

@@ -38,6 +38,7 @@ export class SignatureCheck {
 
   async check(policy: CompiledPolicy, pulled: PulledManifest): Promise<CheckResult | undefined> {
     if (!policy.config.requireSignature) return undefined;
+    if (!pulled.servedBytesMatch()) return fail(`the manifest served is not ${pulled.digest}`);
     const key = resultKey(policy, pulled.request.repository, pulled.digest);
     const known = this.remembered(key);
     if (known) return known;
