@@ -1,12 +1,13 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
-import { AuditLog } from '#access';
+import { AuditLog, PullAdmission } from '#access';
 import type { CacheServices } from '#cache';
 import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
 import { RouteTable } from '#routing';
-import { createIdentities, identityControllers, identityPlugins, identityProviders } from './access/identities';
+import { createIdentities, identityControllers, identityPlugins, identityProviders, withPullPolicyExplain } from './access/identities';
+import { ACCESS_PLUGINS } from './access/access-control';
 import { ACCESS_CONTROLLERS, accessProviders } from './access/access-wiring';
 import { AdminController } from './admin/admin.controller';
 import { CacheAdminController } from './admin/cache-admin.controller';
@@ -19,6 +20,7 @@ import { UPLOAD_SESSION_STORE, type UploadSessionStore } from './uploads/upload-
 import { UploadSessionSweeper } from './uploads/upload-session-sweeper';
 import { UploadsHandler } from './uploads/uploads.handler';
 import { BlobsHandler } from './v2/blobs.handler';
+import { AdmissionGate } from './v2/admission-gate';
 import { CatalogHandler } from './v2/catalog.handler';
 import { ManifestsHandler } from './v2/manifests.handler';
 import { ReferrersHandler } from './v2/referrers.handler';
@@ -32,6 +34,8 @@ export interface GatewayDependencies {
   logger: Logger;
   backends: ReadonlyMap<string, Registry>;
   cache: CacheServices;
+  /** Pull admission policies, compiled (and their keys loaded) before anything else starts. */
+  admission: PullAdmission;
 }
 
 @Injectable()
@@ -69,12 +73,20 @@ export class AppModule {
         { provide: RouteTable, useValue: new RouteTable(deps.config.routes) },
         { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config, deps.cache) },
         { provide: AUDIT_SINK, useValue: new AuditLog(deps.config.auth?.audit.destination ?? 'stdout') },
+        { provide: PullAdmission, useValue: deps.admission },
         { provide: APP_FILTER, useClass: OciErrorFilter },
         ...identityProviders(identities),
-        ...accessProviders(deps.config, identityPlugins(identities)),
+        {
+          // The explain endpoint answers for pull policies too, with what a real pull would get.
+          provide: ACCESS_PLUGINS,
+          useFactory: (gate: AdmissionGate) => withPullPolicyExplain(identityPlugins(identities), gate),
+          inject: [AdmissionGate],
+        },
+        ...accessProviders(deps.config),
         BackendLifecycle,
         RouteRegistries,
         RepositoryResolver,
+        AdmissionGate,
         ManifestsHandler,
         BlobsHandler,
         UploadsHandler,

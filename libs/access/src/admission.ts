@@ -6,6 +6,8 @@ export interface AdmissionRequest {
   /** The resolved manifest. */
   digest: string;
   mediaType: string;
+  /** The manifest's bytes when the caller already has them (a GET); else they are read when a check needs them. */
+  manifest?: Buffer;
 }
 
 export interface AdmissionDecision {

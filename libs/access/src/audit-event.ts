@@ -11,6 +11,8 @@ export interface AuditEvent {
   action?: AccessAction | string;
   repository?: string;
   reference?: string;
+  /** The manifest a pull admission decision was about. */
+  digest?: string;
   backend?: string;
   decision: 'allow' | 'deny';
   /** The rule or policy that decided, by name. */

@@ -15,3 +15,4 @@ export * from './access-explainer';
 export * from './login-rate-limiter';
 export * from './robots';
 export * from './oidc';
+export * from './admission/index';

@@ -1,9 +1,11 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { createRobotAccounts, type IdentityProvider, LoginRateLimiter, type LoginThrottle, OidcIdentities, RobotAccounts } from '#access';
+import { createRobotAccounts, LoginRateLimiter, OidcIdentities, RobotAccounts } from '#access';
 import type { CacheServices } from '#cache';
 import type { AuthConfig } from '#config';
 import { RobotsAdminController } from '../admin/robots-admin.controller';
+import type { AdmissionGate } from '../v2/admission-gate';
+import type { AccessPlugins } from './access-control';
 
 /** The identities besides config users, and the failed-login throttle, built once from `auth`. */
 export interface Identities {
@@ -39,11 +41,12 @@ export function identityProviders(identities: Identities | undefined): Provider[
  * claims a password that is an ID token, robots a `robot+` username), the failed-login throttle,
  * and the robot directory for explain answers.
  */
-export function identityPlugins(identities: Identities | undefined): {
-  providers?: readonly IdentityProvider[];
-  throttle?: LoginThrottle;
-  explain?: { robots: RobotAccounts };
-} {
+export function identityPlugins(identities: Identities | undefined): AccessPlugins {
   if (!identities) return {};
   return { providers: [identities.oidc, identities.robots], throttle: identities.throttle, explain: { robots: identities.robots } };
+}
+
+/** Explain answers for a pull with a reference carry what the pull policies decide for it now. */
+export function withPullPolicyExplain(plugins: AccessPlugins, gate: AdmissionGate): AccessPlugins {
+  return { ...plugins, explain: { ...plugins.explain, pullPolicies: { explain: ({ repository, reference }) => gate.explain(repository, reference) } } };
 }

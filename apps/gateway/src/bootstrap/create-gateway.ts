@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { PullAdmission } from '#access';
 import type { GantryConfig } from '#config';
 import { backendSharedState, createCacheServices } from '#cache';
 import { createBackend, type Registry } from '#registry';
@@ -15,6 +16,8 @@ import { NestPinoLogger } from './logger';
 
 /** Builds the gateway app: backends from config, Fastify with bodies left as raw streams. */
 export async function createGateway(config: GantryConfig, logger: Logger): Promise<NestFastifyApplication> {
+  // First: a bad policy key file stops the start (ConfigError) before any connection is opened.
+  const admission = PullAdmission.fromConfig(config.policies);
   // Built first: with Redis, backends share their referrers lock and bearer tokens through it.
   const cache = createCacheServices(config, logger);
   const backends = new Map<string, Registry>();
@@ -41,7 +44,7 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache }), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache, admission }), adapter, {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
   });

@@ -4,12 +4,16 @@ import { digestOf, MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, OciError, parseLook
 import { cacheHeaders } from '../http/cache-headers';
 import { readCappedBody } from '../http/request-body';
 import { sendEmpty } from '../http/responses';
+import { AdmissionGate } from './admission-gate';
 import { RepositoryResolver } from './repository-resolver';
 import { manifestPath } from './v2-routes';
 
 @Injectable()
 export class ManifestsHandler {
-  constructor(private readonly resolver: RepositoryResolver) {}
+  constructor(
+    private readonly resolver: RepositoryResolver,
+    private readonly admission: AdmissionGate,
+  ) {}
 
   async handle(req: FastifyRequest, reply: FastifyReply, name: string, reference: string): Promise<void> {
     const repo = this.resolver.resolve(name);
@@ -20,6 +24,7 @@ export class ManifestsHandler {
         if (ref.kind === 'digest' && manifest.digest !== ref.digest) {
           throw new OciError('MANIFEST_UNKNOWN', `backend returned ${manifest.digest} for ${ref.digest}`);
         }
+        await this.admission.assertAdmitted(req, repo, reference, { digest: manifest.digest, mediaType: manifest.mediaType, bytes: manifest.bytes });
         reply
           .code(200)
           .headers({
@@ -36,6 +41,7 @@ export class ManifestsHandler {
       case 'HEAD': {
         parseLookupReference(reference);
         const meta = await repo.registry.statManifest(repo.upstreamName, reference, acceptList(req));
+        await this.admission.assertAdmitted(req, repo, reference, { digest: meta.digest, mediaType: meta.mediaType });
         reply
           .code(200)
           .headers({
@@ -68,6 +74,7 @@ export class ManifestsHandler {
           'docker-content-digest': result.digest,
         };
         if (result.subject) headers['oci-subject'] = result.subject;
+        this.admission.manifestPushed(repo, reference, result.subject ?? parsed.subject?.digest);
         sendEmpty(reply, 201, headers);
         return;
       }
