@@ -35,13 +35,17 @@ export interface AuthGateway {
  * A gateway with one local store, `auth` merged over the test users, and the signing key in a
  * directory the test can read (to forge tokens with the real key, or to restart on it).
  */
-export async function startAuthGateway(auth: Record<string, unknown>, options: { dir?: string; keyFile?: string } = {}): Promise<AuthGateway> {
+export async function startAuthGateway(
+  auth: Record<string, unknown>,
+  options: { dir?: string; keyFile?: string; policies?: Record<string, unknown>[] } = {},
+): Promise<AuthGateway> {
   const dir = options.dir ?? tempDir('auth-gateway').path;
   const keyFile = options.keyFile ?? join(dir, 'keys', 'signing.pem');
   const gateway = await startGateway({
     backends: { store: { type: 'local', path: join(dir, 'store') } },
     routes: [{ prefix: '', backend: 'store' }],
     auth: { users: usersConfig(), signingKey: { file: keyFile }, ...auth },
+    ...(options.policies ? { policies: options.policies } : {}),
   });
   return { gateway, keyFile, dir, stop: async () => void (await gateway.stop()) };
 }
@@ -101,7 +105,12 @@ export class SkopeoSession {
   }
 
   login(host: string, user: UserName): Promise<unknown> {
-    return this.run(['login', '--authfile', this.authFile, '--tls-verify=false', '-u', user, '-p', PASSWORDS[user], host]);
+    return this.loginAs(host, user, PASSWORDS[user]);
+  }
+
+  /** Any username and password: a robot's `robot+<name>` and secret, `oidc` and an ID token. */
+  loginAs(host: string, username: string, password: string): Promise<unknown> {
+    return this.run(['login', '--authfile', this.authFile, '--tls-verify=false', '-u', username, '-p', password, host]);
   }
 
   copy(from: string, to: string): Promise<unknown> {

@@ -1,7 +1,7 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
-import { AuditLog, PullAdmission } from '#access';
+import { AuditLog, type AuditSink, PullAdmission } from '#access';
 import type { CacheServices } from '#cache';
 import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
@@ -43,10 +43,13 @@ class BackendLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(BACKENDS) private readonly backends: ReadonlyMap<string, Registry>,
     @Inject(CACHE_SERVICES) private readonly cache: CacheServices,
+    @Inject(AUDIT_SINK) private readonly audit: AuditSink,
   ) {}
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.backends.values()].map((b) => b.close()));
     await this.cache.close();
+    // A file destination is written asynchronously: the last decisions must not be lost.
+    this.audit.flush?.();
   }
 }
 

@@ -57,8 +57,11 @@ async function main(): Promise<void> {
   if (!config.auth) {
     logger.warn({ listen: config.server.listen }, `no auth section: anyone who can reach ${config.server.listen} may push and delete`);
   }
-  const tlsFlag = config.server.tls ? '' : '--dest-tls-verify=false ';
-  logger.info(`try: skopeo copy ${tlsFlag}docker://docker.io/library/alpine:3 docker://${new URL(url).host}/demo/alpine:3`);
+  const tlsFlag = config.server.tls ? '' : '--tls-verify=false ';
+  const address = new URL(url).host;
+  // With auth on, a copy without a login would only get a 401: the hint starts with the login.
+  const login = config.auth ? `skopeo login ${tlsFlag}${address}, then ` : '';
+  logger.info(`try: ${login}skopeo copy ${tlsFlag.replace('--', '--dest-')}docker://docker.io/library/alpine:3 docker://${address}/demo/alpine:3`);
 
   // In-flight transfers get the grace period; connections that fall idle meanwhile are closed
   // (keep-alive would otherwise hold the server open), and after the grace period it goes anyway.

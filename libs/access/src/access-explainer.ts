@@ -1,4 +1,5 @@
 import { ACCESS_ACTIONS, type AccessAction } from './access-action';
+import type { AdmissionDecision } from './admission';
 import type { AccessRules, AppliedRule } from './access-rules';
 import type { ConfigUsers } from './config-users';
 import { describeSubject, type Subject, type SubjectKind } from './subject';
@@ -24,7 +25,7 @@ export interface ExplainAnswer {
   rules: AppliedRule[];
   notes: string[];
   /** Pull admission for `reference` (only with a pull-policy explainer and a reference). */
-  admission?: unknown;
+  admission?: PullPolicyExplanation;
 }
 
 /** Extension point: robot accounts (the identity work plugs `RobotAccounts` in here). */
@@ -34,7 +35,14 @@ export interface RobotDirectory {
 
 /** Extension point: pull admission policies (the admission work plugs its engine in here). */
 export interface PullPolicyExplainer {
-  explain(request: { subject: Subject; repository: string; reference: string }): Promise<unknown>;
+  explain(request: { subject: Subject; repository: string; reference: string }): Promise<PullPolicyExplanation>;
+}
+
+/** What a pull of the reference resolves to now, and what the pull policies say of it. */
+export interface PullPolicyExplanation {
+  digest: string;
+  mediaType: string;
+  decision: AdmissionDecision;
 }
 
 export interface ExplainExtensions {
@@ -74,7 +82,13 @@ export class AccessExplainer {
     };
     const { pullPolicies } = this.extensions;
     if (pullPolicies && request.action === 'pull' && request.repository && request.reference) {
-      answer.admission = await pullPolicies.explain({ subject, repository: request.repository, reference: request.reference });
+      const admission = await pullPolicies.explain({ subject, repository: request.repository, reference: request.reference });
+      answer.admission = admission;
+      // A pull needs both: the rules allowing it and every policy admitting the manifest.
+      if (answer.decision === 'allow' && !admission.decision.allowed) {
+        answer.decision = 'deny';
+        answer.reason = admission.decision.message ?? 'denied by a pull policy';
+      }
     }
     return answer;
   }

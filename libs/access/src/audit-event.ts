@@ -24,4 +24,6 @@ export interface AuditEvent {
 /** Where audit events go (a pino destination of their own; see auth.audit). */
 export interface AuditSink {
   record(event: AuditEvent): void;
+  /** Writes out what is buffered (at shutdown). */
+  flush?(): void;
 }

@@ -9,9 +9,11 @@ import type { AuditEvent, AuditSink } from './audit-event';
  */
 export class AuditLog implements AuditSink {
   private readonly logger: Logger;
+  private readonly destination: ReturnType<typeof pino.destination>;
 
   constructor(destination: string) {
-    this.logger = pino({ base: { audit: true }, messageKey: 'msg' }, auditDestination(destination));
+    this.destination = auditDestination(destination);
+    this.logger = pino({ base: { audit: true }, messageKey: 'msg' }, this.destination);
   }
 
   record(event: AuditEvent): void {
@@ -20,12 +22,16 @@ export class AuditLog implements AuditSink {
 
   /** Lines still buffered reach their destination (shutdown). */
   flush(): void {
-    this.logger.flush();
+    try {
+      this.destination.flushSync();
+    } catch {
+      // Not yet open (nothing was written) or already closed: nothing is lost.
+    }
   }
 }
 
 /** stdout and stderr are written synchronously, like the main log, so lines of the two never interleave. */
-function auditDestination(destination: string): pino.DestinationStream {
+function auditDestination(destination: string): ReturnType<typeof pino.destination> {
   if (destination === 'stdout') return pino.destination({ fd: 1, sync: true });
   if (destination === 'stderr') return pino.destination({ fd: 2, sync: true });
   mkdirSync(dirname(destination), { recursive: true });

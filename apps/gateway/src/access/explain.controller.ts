@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ExplainInputError, type ExplainRequest } from '#access';
 import { OciError, readBounded } from '#oci';
 import { sendJson } from '../http/responses';
+import { AdmissionGate } from '../v2/admission-gate';
 import { ACCESS_CONTROL, type AccessControl } from './access-control';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -13,7 +14,10 @@ const MAX_BODY_BYTES = 64 * 1024;
  */
 @Controller('admin/v1/access')
 export class ExplainController {
-  constructor(@Inject(ACCESS_CONTROL) private readonly access: AccessControl | null) {}
+  constructor(
+    @Inject(ACCESS_CONTROL) private readonly access: AccessControl | null,
+    private readonly admission: AdmissionGate,
+  ) {}
 
   @Post('explain')
   async explain(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -26,7 +30,7 @@ export class ExplainController {
       throw invalid('the body must be JSON: {subject, action, repository?, reference?}');
     }
     if (!this.access) {
-      sendJson(reply, 200, { decision: 'allow', reason: 'no auth section: anyone may do anything', rules: [], notes: [] });
+      sendJson(reply, 200, await this.explainWithoutAuth(request));
       return;
     }
     try {
@@ -35,6 +39,17 @@ export class ExplainController {
       if (err instanceof ExplainInputError) throw invalid(err.message);
       throw err;
     }
+  }
+
+  /** No rules without `auth`, but pull policies still apply to everyone. */
+  private async explainWithoutAuth(request: ExplainRequest): Promise<Record<string, unknown>> {
+    const answer: Record<string, unknown> = { decision: 'allow', reason: 'no auth section: anyone may do anything', rules: [], notes: [] };
+    if (request.action === 'pull' && typeof request.repository === 'string' && typeof request.reference === 'string') {
+      const admission = await this.admission.explain(request.repository, request.reference);
+      answer.admission = admission;
+      if (!admission.decision.allowed) Object.assign(answer, { decision: 'deny', reason: admission.decision.message ?? 'denied by a pull policy' });
+    }
+    return answer;
   }
 }
 
