@@ -133,6 +133,8 @@ const routeSchema = z.strictObject({
   staleIfError: duration.default(86_400_000),
   /** Blobs kept on disk after their first pull, verified by digest; absent: blobs are not cached. */
   blobCache: z.strictObject({ path: z.string().min(1), maxBytes: byteSize }).optional(),
+  /** Backends holding copies (replication): pulls fail over to them, in order, when the primary fails. Writes never do. */
+  replicas: z.array(z.string().min(1)).default([]),
 });
 
 /** One Redis for everything in Gantry that needs it: a URL, or Sentinel, or Cluster. */
@@ -281,6 +283,63 @@ const policySchema = z.strictObject({
   platforms: z.array(z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, 'must be os/arch or os/arch/variant')).min(1).optional(),
 });
 
+/** Which tags of a source repository a replication rule copies (all given filters must pass). */
+const tagFilterSchema = z.strictObject({
+  /** Tag globs (picomatch), e.g. `v*`, `release-*`; absent: every tag. */
+  include: z.array(z.string().min(1)).min(1).optional(),
+  /** A regular expression a tag must match (whole tag). */
+  regex: z.string().min(1).optional(),
+  /** A semver range (`semver` package), e.g. `>=1.2 <2`; tags that are not versions do not match. */
+  semver: z.string().min(1).optional(),
+  /** Tag globs never copied (checked last). */
+  exclude: z.array(z.string().min(1)).default([]),
+});
+
+const replicationDestinationSchema = z.strictObject({
+  backend: z.string().min(1),
+  /** The destination name: `{name}` is the source repository (as its backend knows it), e.g. `mirror/{name}`. */
+  repository: z.string().min(1).default('{name}'),
+  /** Copies running at once to this destination, over all workers. */
+  concurrency: z.number().int().positive().optional(),
+  /** At most this many copies start per minute to this destination (Docker Hub's budget); absent: no limit. */
+  perMinute: z.number().int().positive().optional(),
+});
+
+const replicationTriggerSchema = z.union([
+  z.enum(['on-push', 'manual', 'reconcile']),
+  z.strictObject({ cron: z.string().min(1) }),
+]);
+
+const replicationRuleSchema = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'rule names use letters, digits, - and _'),
+  source: z.strictObject({
+    backend: z.string().min(1),
+    /** Repository globs over the names as the source backend knows them. */
+    repositories: z.array(z.string().min(1)).min(1),
+    tags: tagFilterSchema.prefault({}),
+  }),
+  destinations: z.array(replicationDestinationSchema).min(1),
+  triggers: z.array(replicationTriggerSchema).min(1).default(['on-push', 'manual']),
+});
+
+const replicationSchema = z.strictObject({
+  /** `inline`: the gateway runs the workers itself; `external`: `npm run worker` processes do. */
+  workers: z.enum(['inline', 'external']).default('external'),
+  /** Copies one worker process runs at once. */
+  concurrency: z.number().int().positive().default(4),
+  /** Tries per job before it is kept as failed (dead letter), with exponential backoff from `backoff`. */
+  attempts: z.number().int().positive().default(5),
+  backoff: duration.default(5_000),
+  /** Layers above this go up in chunks, and a copy that dies mid-layer resumes from the destination's offset. */
+  chunkThreshold: byteSize.default(64 * 1024 * 1024),
+  chunkSize: byteSize.default(16 * 1024 * 1024),
+  /** Blobs of one image copied at once. */
+  blobConcurrency: z.number().int().positive().default(4),
+  /** How often `reconcile` rules compare source tags with what was last copied. */
+  reconcileInterval: duration.default(300_000),
+  rules: z.array(replicationRuleSchema).default([]),
+});
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -309,12 +368,35 @@ export const configSchema = z
     /** Absent: anonymous access to everything, with a warning at start. */
     auth: authSchema.optional(),
     policies: z.array(policySchema).default([]),
+    /** Copies images between backends (BullMQ on `redis`). */
+    replication: replicationSchema.optional(),
   })
   .superRefine((config, ctx) => {
     config.routes.forEach((route, i) => {
       if (!(route.backend in config.backends)) {
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'backend'], message: `unknown backend "${route.backend}"` });
       }
+      route.replicas.forEach((replica, j) => {
+        if (!(replica in config.backends)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'replicas', j], message: `unknown backend "${replica}"` });
+        else if (replica === route.backend) ctx.addIssue({ code: 'custom', path: ['routes', i, 'replicas', j], message: 'a route cannot be its own replica' });
+      });
+    });
+    const replication = config.replication;
+    if (replication && replication.rules.length > 0 && !config.redis) {
+      ctx.addIssue({ code: 'custom', path: ['replication', 'rules'], message: 'replication needs Redis: add a top-level redis section (BullMQ keeps its jobs there)' });
+    }
+    const ruleNames = new Set<string>();
+    replication?.rules.forEach((rule, i) => {
+      if (ruleNames.has(rule.name)) ctx.addIssue({ code: 'custom', path: ['replication', 'rules', i, 'name'], message: `duplicate rule name "${rule.name}"` });
+      ruleNames.add(rule.name);
+      if (!(rule.source.backend in config.backends)) {
+        ctx.addIssue({ code: 'custom', path: ['replication', 'rules', i, 'source', 'backend'], message: `unknown backend "${rule.source.backend}"` });
+      }
+      rule.destinations.forEach((destination, j) => {
+        if (!(destination.backend in config.backends)) {
+          ctx.addIssue({ code: 'custom', path: ['replication', 'rules', i, 'destinations', j, 'backend'], message: `unknown backend "${destination.backend}"` });
+        }
+      });
     });
     const policyNames = new Set<string>();
     config.policies.forEach((policy, i) => {
@@ -331,3 +413,5 @@ export type AuthConfig = NonNullable<GantryConfig['auth']>;
 export type AccessRuleConfig = AuthConfig['rules'][number];
 export type PolicyConfig = GantryConfig['policies'][number];
 export type AccessAction = z.infer<typeof accessAction>;
+export type ReplicationConfig = NonNullable<GantryConfig['replication']>;
+export type ReplicationRuleConfig = ReplicationConfig['rules'][number];
