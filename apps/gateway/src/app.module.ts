@@ -12,7 +12,12 @@ import { ACCESS_CONTROLLERS, accessProviders } from './access/access-wiring';
 import { AdminController } from './admin/admin.controller';
 import { CacheAdminController } from './admin/cache-admin.controller';
 import { AUDIT_SINK, BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
+import { ReadinessCheck } from './health/readiness';
+import { ReadinessController } from './health/readiness.controller';
 import { OciErrorFilter } from './http/oci-error.filter';
+import { CountingAuditSink } from './metrics/counting-audit-sink';
+import { GantryMetrics } from './metrics/gantry-metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { FileUploadSessionStore } from './uploads/file-upload-session-store';
 import { MemoryUploadSessionStore } from './uploads/memory-upload-session-store';
 import { RedisUploadSessionStore } from './uploads/redis-upload-session-store';
@@ -36,6 +41,8 @@ export interface GatewayDependencies {
   cache: CacheServices;
   /** Pull admission policies, compiled (and their keys loaded) before anything else starts. */
   admission: PullAdmission;
+  /** Prometheus metrics; counted and served only with `server.metrics` (the default). */
+  metrics: GantryMetrics;
 }
 
 @Injectable()
@@ -65,9 +72,14 @@ function uploadSessionStore(config: GantryConfig, cache: CacheServices): UploadS
 export class AppModule {
   static create(deps: GatewayDependencies): DynamicModule {
     const identities = deps.config.auth ? createIdentities(deps.config.auth, deps.cache, deps.logger) : undefined;
+    const metricsOn = deps.config.server.metrics;
+    const audit = new AuditLog(deps.config.auth?.audit.destination ?? 'stdout');
     return {
       module: AppModule,
-      controllers: [V2Controller, AdminController, CacheAdminController, ...identityControllers(identities), ...ACCESS_CONTROLLERS],
+      controllers: [
+        V2Controller, AdminController, CacheAdminController, ReadinessController, ...(metricsOn ? [MetricsController] : []),
+        ...identityControllers(identities), ...ACCESS_CONTROLLERS,
+      ],
       providers: [
         { provide: GANTRY_CONFIG, useValue: deps.config },
         { provide: LOGGER, useValue: deps.logger },
@@ -75,7 +87,9 @@ export class AppModule {
         { provide: CACHE_SERVICES, useValue: deps.cache },
         { provide: RouteTable, useValue: new RouteTable(deps.config.routes) },
         { provide: UPLOAD_SESSION_STORE, useValue: uploadSessionStore(deps.config, deps.cache) },
-        { provide: AUDIT_SINK, useValue: new AuditLog(deps.config.auth?.audit.destination ?? 'stdout') },
+        { provide: AUDIT_SINK, useValue: metricsOn ? new CountingAuditSink(audit, deps.metrics) : audit },
+        { provide: GantryMetrics, useValue: deps.metrics },
+        ReadinessCheck,
         { provide: PullAdmission, useValue: deps.admission },
         { provide: APP_FILTER, useClass: OciErrorFilter },
         ...identityProviders(identities),

@@ -359,6 +359,8 @@ export const configSchema = z
         headersTimeoutSeconds: z.number().int().positive().default(20),
         /** Where upload sessions live: `memory`, or files under `path` so a restart does not lose them. */
         uploadSessions: uploadSessionsSchema.prefault({}),
+        /** Prometheus metrics at `GET /metrics` (false: no endpoint and no counting on the request path). */
+        metrics: z.boolean({ error: 'server.metrics must be true or false' }).default(true),
       })
       .prefault({}),
     redis: redisSchema.optional(),

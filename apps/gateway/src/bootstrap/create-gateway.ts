@@ -7,10 +7,13 @@ import { PullAdmission } from '#access';
 import type { GantryConfig } from '#config';
 import { backendSharedState, createCacheServices } from '#cache';
 import { createBackend, type Registry } from '#registry';
+import { RouteTable } from '#routing';
 import { AppModule } from '../app.module';
 import { logAccess } from '../http/access-log';
 import { httpServerOptions, installHttpGuards } from '../http/http-guards';
 import { API_VERSION_HEADER } from '../http/responses';
+import { GantryMetrics } from '../metrics/gantry-metrics';
+import { installRequestMetrics } from '../metrics/request-metrics';
 import { httpsOptions } from './https-options';
 import { NestPinoLogger } from './logger';
 
@@ -20,10 +23,13 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
   const admission = PullAdmission.fromConfig(config.policies);
   // Built first: with Redis, backends share their referrers lock and bearer tokens through it.
   const cache = createCacheServices(config, logger);
+  const metricsOn = config.server.metrics;
+  const metrics = new GantryMetrics({ defaultMetrics: metricsOn });
   const backends = new Map<string, Registry>();
   try {
     for (const [name, backendConfig] of Object.entries(config.backends)) {
-      backends.set(name, await createBackend(name, backendConfig, logger, backendSharedState(cache, name, logger)));
+      const shared = { ...backendSharedState(cache, name, logger), ...(metricsOn ? { observer: metrics } : {}) };
+      backends.set(name, await createBackend(name, backendConfig, logger, shared));
     }
   } catch (err) {
     // The Redis connection would keep a process that failed to start alive.
@@ -44,7 +50,7 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache, admission }), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache, admission, metrics }), adapter, {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
   });
@@ -66,6 +72,7 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
       return payload;
     });
   }
+  if (metricsOn) installRequestMetrics(fastify, metrics, new RouteTable(config.routes));
   fastify.addHook('onResponse', async (req, reply) => {
     logAccess(logger, { reqId: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
   });

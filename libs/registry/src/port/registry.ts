@@ -22,6 +22,11 @@ export interface Registry
   /** `redirect` when blob GETs may hand presigned URLs to the client instead of bytes. */
   readonly blobMode: 'proxy' | 'redirect';
   status(): Promise<BackendStatus>;
+  /**
+   * Readiness: one cheap request showing the upstream answers (any answer short of a 5xx), or
+   * rejects saying why. Absent for in-process backends, which are up while the process is.
+   */
+  probe?(): Promise<void>;
   /** Releases pools and timers at shutdown. */
   close(): Promise<void>;
 }

@@ -1,3 +1,5 @@
+import type { BackendObserver } from './backend-observer';
+
 /**
  * What a backend may share with the other gateway replicas, when the gateway has somewhere to
  * share it (Redis). Backends never know where: the gateway fills these ports at composition time,
@@ -35,4 +37,6 @@ export interface SharedTokenStore {
 export interface BackendSharedState {
   locks?: SharedLock;
   tokens?: SharedTokenStore;
+  /** Not shared state but filled at the same composition step: who watches upstream calls (metrics). */
+  observer?: BackendObserver;
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { OciError } from '#oci';
 import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
 import type { Clock } from '../generic/clock';
-import { RefreshingSecret } from '../generic/refreshing-secret';
+import { RefreshingSecret, type RefreshingSecretOptions } from '../generic/refreshing-secret';
 import type { AcrOAuth } from './acr-oauth';
 import { ACR_AUDIENCE } from './aad-credential';
 
@@ -25,6 +25,7 @@ export interface AcrRefreshTokensOptions {
   tenantId?: string;
   logger?: Logger;
   clock?: Clock;
+  onFetched?: RefreshingSecretOptions['onFetched'];
 }
 
 /**
@@ -39,7 +40,7 @@ export class AcrRefreshTokens implements CredentialSource {
 
   constructor(private readonly options: AcrRefreshTokensOptions) {
     this.target = options.defaultTarget;
-    this.secret = new RefreshingSecret(() => this.exchange(), { logger: options.logger, what: 'ACR refresh token', now: options.clock });
+    this.secret = new RefreshingSecret(() => this.exchange(), { logger: options.logger, what: 'ACR refresh token', now: options.clock, onFetched: options.onFetched });
   }
 
   /** The refresh token for the registry behind `target` (learned from its challenge). */

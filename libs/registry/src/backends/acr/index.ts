@@ -10,6 +10,7 @@ import { AcrOAuth } from './acr-oauth';
 import { AcrRefreshTokens } from './acr-refresh-tokens';
 import { AcrRegistry } from './acr-registry';
 import { AcrTokenProvider } from './acr-token-provider';
+import { credentialRefreshes } from '../generic/credential-refreshes';
 import { aadCredentialFor } from './aad-credential';
 
 type AcrConfig = BackendOfType<'acr'>;
@@ -73,6 +74,7 @@ export function createAcrRegistry(name: string, config: AcrConfig, logger: Logge
     tenantId: credentials && 'tenantId' in credentials ? credentials.tenantId : undefined,
     logger,
     clock: deps.clock,
+    onFetched: credentialRefreshes(name, deps.shared),
   });
   return new AcrRegistry({
     ...common,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
 import type { EcrApi } from './ecr-api';
 import type { Clock } from '../generic/clock';
-import { RefreshingSecret } from '../generic/refreshing-secret';
+import { RefreshingSecret, type RefreshingSecretOptions } from '../generic/refreshing-secret';
 
 /**
  * `Basic AWS:<password>` for the registry host, from GetAuthorizationToken. The API is
@@ -12,8 +12,8 @@ import { RefreshingSecret } from '../generic/refreshing-secret';
 export class EcrCredentials implements CredentialSource {
   private readonly token: RefreshingSecret<BasicCredentials>;
 
-  constructor(api: Pick<EcrApi, 'authorizationToken'>, logger?: Logger, clock?: Clock) {
-    this.token = new RefreshingSecret(() => api.authorizationToken(), { logger, what: 'ECR authorization token', now: clock });
+  constructor(api: Pick<EcrApi, 'authorizationToken'>, logger?: Logger, clock?: Clock, onFetched?: RefreshingSecretOptions['onFetched']) {
+    this.token = new RefreshingSecret(() => api.authorizationToken(), { logger, what: 'ECR authorization token', now: clock, onFetched });
   }
 
   getCredentials(): Promise<BasicCredentials> {

@@ -5,6 +5,7 @@ import type { Clock } from '../generic/clock';
 import { EcrApi } from './ecr-api';
 import { EcrCredentials } from './ecr-credentials';
 import { EcrRegistry } from './ecr-registry';
+import { credentialRefreshes } from '../generic/credential-refreshes';
 
 /** `https://<registryId>.dkr.ecr.<region>.amazonaws.com` unless `registryUrl` says otherwise. */
 export function ecrRegistryUrl(config: BackendOfType<'ecr'>): string {
@@ -25,7 +26,7 @@ export function createEcrRegistry(name: string, config: BackendOfType<'ecr'>, lo
     name,
     url: ecrRegistryUrl(config),
     api,
-    credentials: new EcrCredentials(api, logger, deps.clock),
+    credentials: new EcrCredentials(api, logger, deps.clock, credentialRefreshes(name, deps.shared)),
     region: config.region,
     registryId: config.registryId,
     createRepositories: config.createRepositories,

@@ -3,7 +3,7 @@ import type { AuthClient } from 'google-auth-library';
 import type { Logger } from 'pino';
 import type { BasicCredentials, CredentialSource, CredentialState } from '../generic/credentials';
 import type { Clock } from '../generic/clock';
-import { RefreshingSecret } from '../generic/refreshing-secret';
+import { RefreshingSecret, type RefreshingSecretOptions } from '../generic/refreshing-secret';
 import { googleError } from './google-errors';
 
 /** The user name Artifact Registry's token realm pairs with an OAuth2 access token. */
@@ -27,8 +27,9 @@ export class GoogleCredentials implements CredentialSource {
     private readonly client: () => Promise<AuthClient>,
     logger?: Logger,
     clock?: Clock,
+    onFetched?: RefreshingSecretOptions['onFetched'],
   ) {
-    this.token = new RefreshingSecret(() => this.fetch(), { logger, what: 'Google access token', now: clock });
+    this.token = new RefreshingSecret(() => this.fetch(), { logger, what: 'Google access token', now: clock, onFetched });
   }
 
   getCredentials(): Promise<BasicCredentials> {

@@ -7,6 +7,7 @@ import { GarApi } from './gar-api';
 import { authClientFromFile } from './google-credentials-file';
 import { gcrRepositoryOf, GarRegistry } from './gar-registry';
 import { GoogleCredentials } from './google-credentials';
+import { credentialRefreshes } from '../generic/credential-refreshes';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
@@ -47,7 +48,7 @@ export function createGarRegistry(name: string, config: BackendOfType<'gar'>, lo
     url,
     gcrRepository: gcrRepositoryOf(url),
     api,
-    credentials: new GoogleCredentials(name, client, logger, deps.clock),
+    credentials: new GoogleCredentials(name, client, logger, deps.clock, credentialRefreshes(name, deps.shared)),
     project: config.project,
     location: config.location,
     repository: config.repository,

@@ -91,6 +91,7 @@ export class GenericRegistry implements Registry {
       logger: this.logger,
       isCredentialRejection: options.isCredentialRejection,
       sharedTokens: options.shared?.tokens,
+      observer: options.shared?.observer,
     });
     this.blobs = new BlobFetcher(this.client);
     this.uploads = new UploadSessions(this.client);
@@ -365,6 +366,10 @@ export class GenericRegistry implements Registry {
       credentials: this.credentials?.state() ?? { state: 'none' },
       circuit: this.client.circuit.status(),
     };
+  }
+
+  async probe(): Promise<void> {
+    await this.client.probe();
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,8 @@ export interface RefreshingSecretOptions {
   logger?: Logger;
   /** What the secret is, for those log lines: "ECR authorization token". */
   what?: string;
+  /** Told after each fetch how it went (metrics); never the secret. */
+  onFetched?: (result: 'success' | 'failure') => void;
 }
 
 interface Current<T> {
@@ -98,12 +100,14 @@ export class RefreshingSecret<T> {
       this.current = { value, expiresAt, useUntil: expiresAt - margin, fetchedAt: this.now() };
       this.lastError = undefined;
       this.options.logger?.debug({ validUntil: new Date(expiresAt).toISOString() }, `fetched ${this.options.what ?? 'credentials'}`);
+      this.options.onFetched?.('success');
       return value;
     } catch (err) {
       this.current = undefined;
       // Messages are built by our own error mapping and name no secret.
       this.lastError = err instanceof Error ? err.message : String(err);
       this.options.logger?.warn({ error: this.lastError }, `could not fetch ${this.options.what ?? 'credentials'}`);
+      this.options.onFetched?.('failure');
       throw err;
     }
   }

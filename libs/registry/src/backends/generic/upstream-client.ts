@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Agent, request, type Dispatcher } from 'undici';
 import { isOciError, OciError } from '#oci';
-import type { SharedTokenStore } from '../../port';
+import type { BackendObserver, SharedTokenStore, UpstreamOperation } from '../../port';
 import { Authenticator, type AuthorizationUse } from './authenticator';
 import { discard } from './body';
 import { selectChallenge, type AuthChallenge } from './challenge';
@@ -77,6 +77,8 @@ export interface UpstreamClientOptions {
   isCredentialRejection?: (err: OciError) => boolean;
   /** Bearer tokens shared with the other gateway replicas (see Authenticator). */
   sharedTokens?: SharedTokenStore;
+  /** Told about every logical request (status, latency) and nothing secret. */
+  observer?: BackendObserver;
 }
 
 /**
@@ -223,13 +225,16 @@ export class UpstreamClient {
   async sendAnonymous(method: 'GET' | 'HEAD', url: URL, headers: Record<string, string>): Promise<UpstreamReply> {
     // Blob bytes follow: the deadline covers the wait for headers only.
     const deadline = new Deadline(this.options.backend, this.requestMs, this.live);
+    const started = this.options.observer ? performance.now() : 0;
     let res: Dispatcher.ResponseData;
     try {
       res = await this.withRetries({ method }, url, { 'user-agent': USER_AGENT, ...headers }, true, deadline);
     } catch (err) {
       deadline.release();
+      this.observe('storage', undefined, started);
       throw err;
     }
+    this.observe('storage', res.statusCode, started);
     deadline.stopClock();
     res.body.once('close', () => deadline.release());
     return { statusCode: res.statusCode, headers: res.headers, body: res.body, url };
@@ -245,11 +250,16 @@ export class UpstreamClient {
     await this.dispatcher.close();
   }
 
+  /** Readiness: `GET /v2/` answers below 500 (a 401 is an upstream alive enough to challenge). */
+  async probe(): Promise<void> {
+    await this.ping();
+  }
+
   /** `GET /v2/` without credentials to learn the challenge. */
   private async ping(): Promise<AuthChallenge> {
     const deadline = new Deadline(this.options.backend, this.requestMs, this.live);
     try {
-      const res = await this.dispatch({ method: 'GET' }, this.resolve('v2/'), { 'user-agent': USER_AGENT }, true, deadline);
+      const res = await this.dispatch({ method: 'GET', op: 'ping' }, this.resolve('v2/'), { 'user-agent': USER_AGENT }, true, deadline);
       if (res.statusCode >= 500) throw await errorFromResponse(res, this.options.backend, 'ping');
       await discard(res.body);
       if (res.statusCode === 401) return selectChallenge(res.headers['www-authenticate']) ?? { scheme: 'basic' };
@@ -265,7 +275,7 @@ export class UpstreamClient {
    * upstream being alive.
    */
   private async dispatch(
-    call: Pick<UpstreamCall, 'method' | 'body'>,
+    call: Pick<UpstreamCall, 'method' | 'body' | 'op'>,
     url: URL,
     headers: Record<string, string>,
     replayable: boolean,
@@ -273,8 +283,11 @@ export class UpstreamClient {
   ): Promise<Dispatcher.ResponseData> {
     const admission = this.circuit.admit();
     let outcome: Outcome = 'failure';
+    const started = this.options.observer ? performance.now() : 0;
+    let status: number | undefined;
     try {
       const res = await this.withRetries(call, url, headers, replayable, deadline);
+      status = res.statusCode;
       // 501 is an upstream alive enough to say it lacks a feature.
       outcome = res.statusCode >= 500 && res.statusCode !== 501 ? 'failure' : 'success';
       return res;
@@ -283,7 +296,12 @@ export class UpstreamClient {
       throw err;
     } finally {
       admission.settle(outcome);
+      this.observe(call.op, status, started);
     }
+  }
+
+  private observe(operation: UpstreamOperation, status: number | undefined, started: number): void {
+    this.options.observer?.upstreamRequest({ backend: this.options.backend, operation, status, seconds: (performance.now() - started) / 1000 });
   }
 
   /**
