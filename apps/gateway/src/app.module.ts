@@ -10,6 +10,8 @@ import { createIdentities, identityControllers, identityPlugins, identityProvide
 import { ACCESS_PLUGINS } from './access/access-control';
 import { ACCESS_CONTROLLERS, accessProviders } from './access/access-wiring';
 import { AdminController } from './admin/admin.controller';
+import { AdminDocsController } from './admin/openapi/admin-docs.controller';
+import { AdminOpenApiDocument } from './admin/openapi/admin-openapi';
 import { CacheAdminController } from './admin/cache-admin.controller';
 import { AUDIT_SINK, BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
 import { ReadinessCheck } from './health/readiness';
@@ -77,7 +79,7 @@ export class AppModule {
     return {
       module: AppModule,
       controllers: [
-        V2Controller, AdminController, CacheAdminController, ReadinessController, ...(metricsOn ? [MetricsController] : []),
+        V2Controller, AdminController, CacheAdminController, AdminDocsController, ReadinessController, ...(metricsOn ? [MetricsController] : []),
         ...identityControllers(identities), ...ACCESS_CONTROLLERS,
       ],
       providers: [
@@ -90,6 +92,7 @@ export class AppModule {
         { provide: AUDIT_SINK, useValue: metricsOn ? new CountingAuditSink(audit, deps.metrics) : audit },
         { provide: GantryMetrics, useValue: deps.metrics },
         ReadinessCheck,
+        AdminOpenApiDocument,
         { provide: PullAdmission, useValue: deps.admission },
         { provide: APP_FILTER, useClass: OciErrorFilter },
         ...identityProviders(identities),

@@ -1,7 +1,10 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ExplainInputError, type ExplainRequest } from '#access';
 import { OciError, readBounded } from '#oci';
+import { AdminApi } from '../admin/openapi/admin-api.decorator';
+import { explainAnswerSchema, explainRequestSchema, ociErrorSchema } from '../admin/openapi/admin-schemas';
 import { sendJson } from '../http/responses';
 import { AdmissionGate } from '../v2/admission-gate';
 import { ACCESS_CONTROL, type AccessControl } from './access-control';
@@ -12,6 +15,7 @@ const MAX_BODY_BYTES = 64 * 1024;
  * `POST /admin/v1/access/explain` `{subject, action, repository?, reference?}`: the decision the
  * rules give now and the rules that led to it (the admin guard protects it like all of /admin).
  */
+@AdminApi('access')
 @Controller('admin/v1/access')
 export class ExplainController {
   constructor(
@@ -20,6 +24,11 @@ export class ExplainController {
   ) {}
 
   @Post('explain')
+  @ApiOperation({ summary: 'Explain an access decision', description: 'The decision the rules (and, for a pull with a reference, the pull policies) give now, and the rules that led to it.' })
+  @ApiBody({ schema: explainRequestSchema })
+  @ApiOkResponse({ schema: explainAnswerSchema })
+  @ApiBadRequestResponse({ description: 'The body is not JSON or names an unknown action or subject form', schema: ociErrorSchema })
+  @ApiPayloadTooLargeResponse({ description: 'The body is over 64 KiB', schema: ociErrorSchema })
   async explain(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const tooLarge = () => new OciError('SIZE_INVALID', 'the explain request is too large', { status: 413 });
     const raw = await readBounded(req.raw, MAX_BODY_BYTES, tooLarge, 'drain');

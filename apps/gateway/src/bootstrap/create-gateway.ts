@@ -9,11 +9,13 @@ import { backendSharedState, createCacheServices } from '#cache';
 import { createBackend, type Registry } from '#registry';
 import { RouteTable } from '#routing';
 import { AppModule } from '../app.module';
+import { AdminOpenApiDocument, buildAdminOpenApi } from '../admin/openapi/admin-openapi';
 import { logAccess } from '../http/access-log';
 import { httpServerOptions, installHttpGuards } from '../http/http-guards';
 import { API_VERSION_HEADER } from '../http/responses';
 import { GantryMetrics } from '../metrics/gantry-metrics';
 import { installRequestMetrics } from '../metrics/request-metrics';
+import { packageVersion } from './cli-args';
 import { httpsOptions } from './https-options';
 import { NestPinoLogger } from './logger';
 
@@ -54,6 +56,8 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     logger: new NestPinoLogger(logger),
     bodyParser: false,
   });
+  // Read from the controllers' decorators; served (behind the admin guard) at /admin/openapi.json.
+  app.get(AdminOpenApiDocument).set(buildAdminOpenApi(app, packageVersion()));
   const fastify = app.getHttpAdapter().getInstance();
   installHttpGuards(fastify, config.server, logger);
   fastify.removeAllContentTypeParsers();

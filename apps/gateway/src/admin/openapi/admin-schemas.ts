@@ -1,0 +1,159 @@
+import type { SchemaObject } from '@nestjs/swagger';
+
+/**
+ * JSON schemas of the admin API's bodies, for its OpenAPI document. The controllers read and
+ * validate bodies themselves (zod, bounded reads): these describe them, they do not check them.
+ */
+
+const timestamp: SchemaObject = { type: 'string', format: 'date-time' };
+const accessAction: SchemaObject = { type: 'string', enum: ['pull', 'push', 'delete', 'catalog', 'admin'] };
+
+export const ociErrorSchema: SchemaObject = {
+  type: 'object',
+  description: 'The OCI error envelope',
+  properties: {
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { code: { type: 'string', example: 'UNAUTHORIZED' }, message: { type: 'string' }, detail: {} },
+        required: ['code', 'message'],
+      },
+    },
+  },
+  required: ['errors'],
+};
+
+export const backendsStatusSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    backends: {
+      type: 'array',
+      items: {
+        type: 'object',
+        description: 'What the backend reports about itself; never a secret. Further fields depend on the backend type.',
+        properties: {
+          name: { type: 'string', example: 'ecr-prod' },
+          type: { type: 'string', example: 'ecr' },
+          url: { type: 'string' },
+          blobMode: { type: 'string', enum: ['proxy', 'redirect'] },
+          credentials: {
+            type: 'object',
+            properties: { state: { type: 'string', enum: ['none', 'valid', 'error', 'unknown'] }, validUntil: timestamp, lastError: { type: 'string' } },
+          },
+          circuit: {
+            type: 'object',
+            properties: { state: { type: 'string', enum: ['closed', 'open', 'half-open'] }, consecutiveFailures: { type: 'integer' }, retryAt: timestamp },
+          },
+          error: { type: 'string' },
+        },
+        required: ['name', 'type'],
+        additionalProperties: true,
+      },
+    },
+  },
+  required: ['backends'],
+};
+
+export const cacheStatusSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    store: { type: 'string', example: 'tiered' },
+    entries: { type: 'integer' },
+    bytes: { type: 'integer' },
+    redis: {
+      type: 'object',
+      properties: {
+        mode: { type: 'string', enum: ['url', 'sentinel', 'cluster'] }, available: { type: 'boolean' }, keys: { type: 'integer' }, usedMemoryBytes: { type: 'integer' },
+      },
+    },
+    routes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          prefix: { type: 'string' }, backend: { type: 'string' }, cache: { type: 'boolean' },
+          hit: { type: 'integer' }, miss: { type: 'integer' }, stale: { type: 'integer' }, bypass: { type: 'integer' }, hitRatio: { type: 'number' },
+        },
+      },
+    },
+  },
+  required: ['store', 'entries', 'bytes', 'routes'],
+};
+
+export const cachePurgeSchema: SchemaObject = {
+  type: 'object',
+  properties: { repository: { type: 'string', example: 'hub/library/redis' }, backend: { type: 'string' }, removed: { type: 'integer', description: 'Cache entries removed' } },
+  required: ['repository', 'backend', 'removed'],
+};
+
+export const explainRequestSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    subject: { type: 'string', example: 'user:alice', description: '`user:NAME`, `robot:NAME`, `group:NAME`, `anonymous`, or an OIDC subject' },
+    action: accessAction,
+    repository: { type: 'string', example: 'team/app' },
+    reference: { type: 'string', example: 'v1.2', description: 'A tag or digest: pull policies are explained too' },
+  },
+  required: ['subject', 'action'],
+};
+
+export const explainAnswerSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    decision: { type: 'string', enum: ['allow', 'deny'] },
+    reason: { type: 'string' },
+    rules: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The rules that matched, in order' },
+    notes: { type: 'array', items: { type: 'string' } },
+    admission: { type: 'object', additionalProperties: true, description: 'The pull policies\' decision, with a reference' },
+  },
+  required: ['decision'],
+  additionalProperties: true,
+};
+
+const robotScope: SchemaObject = {
+  type: 'array',
+  minItems: 1,
+  items: {
+    type: 'object',
+    properties: { repositories: { type: 'array', items: { type: 'string' }, minItems: 1, example: ['ci/**'] }, actions: { type: 'array', items: accessAction, minItems: 1 } },
+    required: ['repositories', 'actions'],
+  },
+};
+
+export const createRobotSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', example: 'ci-builder' },
+    scope: robotScope,
+    expiresIn: { oneOf: [{ type: 'string', example: '30d' }, { type: 'integer', description: 'seconds' }] },
+    description: { type: 'string', maxLength: 256 },
+  },
+  required: ['name', 'scope', 'expiresIn'],
+  additionalProperties: false,
+};
+
+export const createdRobotSchema: SchemaObject = {
+  type: 'object',
+  description: 'The secret is in this answer and nowhere else, ever',
+  properties: { name: { type: 'string' }, username: { type: 'string', example: 'robot$ci-builder' }, secret: { type: 'string' }, expiresAt: timestamp },
+  required: ['name', 'username', 'secret', 'expiresAt'],
+};
+
+export const robotListSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    robots: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' }, username: { type: 'string' }, scope: robotScope, description: { type: 'string' },
+          createdAt: timestamp, expiresAt: timestamp, expired: { type: 'boolean' },
+        },
+        required: ['name', 'username', 'scope', 'createdAt', 'expiresAt', 'expired'],
+      },
+    },
+  },
+  required: ['robots'],
+};
