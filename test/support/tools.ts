@@ -6,6 +6,7 @@ const INSTALL_HINT: Record<string, string> = {
   'redis-server': 'apt-get install -y redis-server',
   openssl: 'apt-get install -y openssl',
   nginx: 'apt-get install -y nginx-light',
+  chromium: 'apt-get install -y chromium',
 };
 
 /** A missing tool is a failure with the command that installs it, never a skip. */
