@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { BackendObserver, UpstreamRequestOutcome } from '#registry';
-import { Children, statusClass } from './labelled';
+import { FastCounter, FastHistogram, statusClass } from './labelled';
+import { collectProcessMetrics } from './process-metrics';
 
 /** Where a request went, by kind (never its URL): the label values of the request metrics. */
 export type RequestRoute =
@@ -31,62 +32,15 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 export class GantryMetrics implements BackendObserver {
   readonly registry = new Registry();
 
-  private readonly requests = new Counter({
-    name: 'gantry_http_requests_total',
-    help: 'Client requests answered, by route kind, backend, method and status class.',
-    labelNames: ['route', 'backend', 'method', 'status_class'] as const,
-    registers: [this.registry],
-  });
-  private readonly requestSeconds = new Histogram({
-    name: 'gantry_http_request_duration_seconds',
-    help: 'Time from request to the last response byte, by route kind and method.',
-    labelNames: ['route', 'method'] as const,
-    buckets: REQUEST_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly bytesIn = new Counter({
-    name: 'gantry_http_received_bytes_total',
-    help: 'Bytes received from clients (request line, headers and body), by backend.',
-    labelNames: ['backend'] as const,
-    registers: [this.registry],
-  });
-  private readonly bytesOut = new Counter({
-    name: 'gantry_http_sent_bytes_total',
-    help: 'Bytes sent to clients (status line, headers and body), by backend.',
-    labelNames: ['backend'] as const,
-    registers: [this.registry],
-  });
-  private readonly upstreamRequests = new Counter({
-    name: 'gantry_upstream_requests_total',
-    help: 'Logical requests to upstream registries (retries included), by backend, operation and status class (`error`: no answer).',
-    labelNames: ['backend', 'operation', 'status_class'] as const,
-    registers: [this.registry],
-  });
-  private readonly upstreamErrors = new Counter({
-    name: 'gantry_upstream_errors_total',
-    help: 'Upstream requests that failed: no answer (network, timeout, open circuit) or a 5xx, by backend and operation.',
-    labelNames: ['backend', 'operation'] as const,
-    registers: [this.registry],
-  });
-  private readonly upstreamSeconds = new Histogram({
-    name: 'gantry_upstream_request_duration_seconds',
-    help: 'Upstream request latency to the response headers, by backend and operation.',
-    labelNames: ['backend', 'operation'] as const,
-    buckets: UPSTREAM_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly cacheResults = new Counter({
-    name: 'gantry_cache_requests_total',
-    help: 'v2 answers the cache took part in, by route prefix, resource and result (hit, miss, stale).',
-    labelNames: ['route_prefix', 'resource', 'result'] as const,
-    registers: [this.registry],
-  });
-  private readonly authDecisions = new Counter({
-    name: 'gantry_auth_decisions_total',
-    help: 'Access decisions (the audit log\'s), by event and result.',
-    labelNames: ['event', 'result'] as const,
-    registers: [this.registry],
-  });
+  private readonly requests = new FastCounter(this.registry, 'gantry_http_requests_total', 'Client requests answered, by route kind, backend, method and status class.', ['route', 'backend', 'method', 'status_class']);
+  private readonly requestSeconds = new FastHistogram(this.registry, 'gantry_http_request_duration_seconds', 'Time from request to the last response byte, by route kind and method.', ['route', 'method'], REQUEST_BUCKETS);
+  private readonly bytesIn = new FastCounter(this.registry, 'gantry_http_received_bytes_total', 'Bytes received from clients (request line, headers and body), by backend.', ['backend']);
+  private readonly bytesOut = new FastCounter(this.registry, 'gantry_http_sent_bytes_total', 'Bytes sent to clients (status line, headers and body), by backend.', ['backend']);
+  private readonly upstreamRequests = new FastCounter(this.registry, 'gantry_upstream_requests_total', 'Logical requests to upstream registries (retries included), by backend, operation and status class (`error`: no answer).', ['backend', 'operation', 'status_class']);
+  private readonly upstreamErrors = new FastCounter(this.registry, 'gantry_upstream_errors_total', 'Upstream requests that failed: no answer (network, timeout, open circuit) or a 5xx, by backend and operation.', ['backend', 'operation']);
+  private readonly upstreamSeconds = new FastHistogram(this.registry, 'gantry_upstream_request_duration_seconds', 'Upstream request latency to the response headers, by backend and operation.', ['backend', 'operation'], UPSTREAM_BUCKETS);
+  private readonly cacheResults = new FastCounter(this.registry, 'gantry_cache_requests_total', 'v2 answers the cache took part in, by route prefix, resource and result (hit, miss, stale).', ['route_prefix', 'resource', 'result']);
+  private readonly authDecisions = new FastCounter(this.registry, 'gantry_auth_decisions_total', 'Access decisions (the audit log\'s), by event and result.', ['event', 'result']);
   private readonly credentialRefreshes = new Counter({
     name: 'gantry_credential_refreshes_total',
     help: 'Cloud credential fetches (ECR, Google, ACR), by backend and result.',
@@ -112,37 +66,30 @@ export class GantryMetrics implements BackendObserver {
     registers: [this.registry],
   });
 
-  private readonly requestChildren = new Children((v) => this.requests.labels(...v));
-  private readonly requestSecondsChildren = new Children((v) => this.requestSeconds.labels(...v));
-  private readonly bytesInChildren = new Children((v) => this.bytesIn.labels(...v));
-  private readonly bytesOutChildren = new Children((v) => this.bytesOut.labels(...v));
-  private readonly upstreamChildren = new Children((v) => this.upstreamRequests.labels(...v));
-  private readonly upstreamSecondsChildren = new Children((v) => this.upstreamSeconds.labels(...v));
-  private readonly cacheChildren = new Children((v) => this.cacheResults.labels(...v));
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    // process_* and nodejs_*: CPU, memory, event loop lag, GC, handles.
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    // process_* and nodejs_*: CPU, memory, event loop lag, heap, handles.
+    if (options.defaultMetrics !== false) collectProcessMetrics(this.registry);
   }
 
   /** One answered client request (the Fastify onResponse hook). */
   request(r: HandledRequest): void {
-    this.requestChildren.get(r.route, r.backend, r.method, statusClass(r.status)).inc();
-    this.requestSecondsChildren.get(r.route, r.method).observe(r.seconds);
-    if (r.bytesIn > 0) this.bytesInChildren.get(r.backend).inc(r.bytesIn);
-    if (r.bytesOut > 0) this.bytesOutChildren.get(r.backend).inc(r.bytesOut);
+    this.requests.inc([r.route, r.backend, r.method, statusClass(r.status)]);
+    this.requestSeconds.observe([r.route, r.method], r.seconds);
+    if (r.bytesIn > 0) this.bytesIn.inc([r.backend], r.bytesIn);
+    if (r.bytesOut > 0) this.bytesOut.inc([r.backend], r.bytesOut);
   }
 
   /** How the cache answered a v2 request (`bypass` is not counted: no cache took part). */
   cacheResult(routePrefix: string, resource: RequestRoute, result: 'hit' | 'miss' | 'stale'): void {
-    this.cacheChildren.get(routePrefix, resource, result).inc();
+    this.cacheResults.inc([routePrefix, resource, result]);
   }
 
   upstreamRequest(outcome: UpstreamRequestOutcome): void {
     const failed = outcome.status === undefined || (outcome.status >= 500 && outcome.status !== 501);
-    this.upstreamChildren.get(outcome.backend, outcome.operation, outcome.status === undefined ? 'error' : statusClass(outcome.status)).inc();
-    this.upstreamSecondsChildren.get(outcome.backend, outcome.operation).observe(outcome.seconds);
-    if (failed) this.upstreamErrors.labels(outcome.backend, outcome.operation).inc();
+    this.upstreamRequests.inc([outcome.backend, outcome.operation, outcome.status === undefined ? 'error' : statusClass(outcome.status)]);
+    this.upstreamSeconds.observe([outcome.backend, outcome.operation], outcome.seconds);
+    if (failed) this.upstreamErrors.inc([outcome.backend, outcome.operation]);
   }
 
   credentialRefresh(backend: string, result: 'success' | 'failure'): void {
@@ -150,7 +97,7 @@ export class GantryMetrics implements BackendObserver {
   }
 
   authDecision(event: string, result: 'allow' | 'deny'): void {
-    this.authDecisions.labels(event, result).inc();
+    this.authDecisions.inc([event, result]);
   }
 
   // ---- for the replication side ----------------------------------------------------------
