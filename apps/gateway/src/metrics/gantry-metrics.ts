@@ -32,15 +32,62 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 export class GantryMetrics implements BackendObserver {
   readonly registry = new Registry();
 
-  private readonly requests = new FastCounter(this.registry, 'gantry_http_requests_total', 'Client requests answered, by route kind, backend, method and status class.', ['route', 'backend', 'method', 'status_class']);
-  private readonly requestSeconds = new FastHistogram(this.registry, 'gantry_http_request_duration_seconds', 'Time from request to the last response byte, by route kind and method.', ['route', 'method'], REQUEST_BUCKETS);
-  private readonly bytesIn = new FastCounter(this.registry, 'gantry_http_received_bytes_total', 'Bytes received from clients (request line, headers and body), by backend.', ['backend']);
-  private readonly bytesOut = new FastCounter(this.registry, 'gantry_http_sent_bytes_total', 'Bytes sent to clients (status line, headers and body), by backend.', ['backend']);
-  private readonly upstreamRequests = new FastCounter(this.registry, 'gantry_upstream_requests_total', 'Logical requests to upstream registries (retries included), by backend, operation and status class (`error`: no answer).', ['backend', 'operation', 'status_class']);
-  private readonly upstreamErrors = new FastCounter(this.registry, 'gantry_upstream_errors_total', 'Upstream requests that failed: no answer (network, timeout, open circuit) or a 5xx, by backend and operation.', ['backend', 'operation']);
-  private readonly upstreamSeconds = new FastHistogram(this.registry, 'gantry_upstream_request_duration_seconds', 'Upstream request latency to the response headers, by backend and operation.', ['backend', 'operation'], UPSTREAM_BUCKETS);
-  private readonly cacheResults = new FastCounter(this.registry, 'gantry_cache_requests_total', 'v2 answers the cache took part in, by route prefix, resource and result (hit, miss, stale).', ['route_prefix', 'resource', 'result']);
-  private readonly authDecisions = new FastCounter(this.registry, 'gantry_auth_decisions_total', 'Access decisions (the audit log\'s), by event and result.', ['event', 'result']);
+  private readonly requests = new FastCounter(
+    this.registry,
+    'gantry_http_requests_total',
+    'Client requests answered, by route kind, backend, method and status class.',
+    ['route', 'backend', 'method', 'status_class'],
+  );
+  private readonly requestSeconds = new FastHistogram(
+    this.registry,
+    'gantry_http_request_duration_seconds',
+    'Time from request to the last response byte, by route kind and method.',
+    ['route', 'method'],
+    REQUEST_BUCKETS,
+  );
+  private readonly bytesIn = new FastCounter(
+    this.registry,
+    'gantry_http_received_bytes_total',
+    'Bytes received from clients (request line, headers and body), by backend.',
+    ['backend'],
+  );
+  private readonly bytesOut = new FastCounter(
+    this.registry,
+    'gantry_http_sent_bytes_total',
+    'Bytes sent to clients (status line, headers and body), by backend.',
+    ['backend'],
+  );
+  private readonly upstreamRequests = new FastCounter(
+    this.registry,
+    'gantry_upstream_requests_total',
+    'Logical requests to upstream registries (retries included), by backend, operation and status class (`error`: no answer).',
+    ['backend', 'operation', 'status_class'],
+  );
+  private readonly upstreamErrors = new FastCounter(
+    this.registry,
+    'gantry_upstream_errors_total',
+    'Upstream requests that failed: no answer (network, timeout, open circuit) or a 5xx, by backend and operation.',
+    ['backend', 'operation'],
+  );
+  private readonly upstreamSeconds = new FastHistogram(
+    this.registry,
+    'gantry_upstream_request_duration_seconds',
+    'Upstream request latency to the response headers, by backend and operation.',
+    ['backend', 'operation'],
+    UPSTREAM_BUCKETS,
+  );
+  private readonly cacheResults = new FastCounter(
+    this.registry,
+    'gantry_cache_requests_total',
+    'v2 answers the cache took part in, by route prefix, resource and result (hit, miss, stale).',
+    ['route_prefix', 'resource', 'result'],
+  );
+  private readonly authDecisions = new FastCounter(
+    this.registry,
+    'gantry_auth_decisions_total',
+    'Access decisions (the audit log\'s), by event and result.',
+    ['event', 'result'],
+  );
   private readonly credentialRefreshes = new Counter({
     name: 'gantry_credential_refreshes_total',
     help: 'Cloud credential fetches (ECR, Google, ACR), by backend and result.',
@@ -65,7 +112,6 @@ export class GantryMetrics implements BackendObserver {
     labelNames: ['source', 'destination'] as const,
     registers: [this.registry],
   });
-
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // process_* and nodejs_*: CPU, memory, event loop lag, heap, handles.
