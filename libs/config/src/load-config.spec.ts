@@ -66,6 +66,7 @@ test('errors name the offending key', () => {
     ['backends: { e: { type: ecr, region: us-east-1, registryId: "12" } }\nroutes: [{ prefix: "", backend: e }]', /backends\.e\.registryId/],
     ['backends: { a: { type: registry, url: "http://x", credentials: { username: u, passwordFile: ./missing } } }\nroutes: [{ prefix: "", backend: a }]', /backends\.a\.credentials\.passwordFile: cannot read secret file: ENOENT/],
     ['routes: [oops', /invalid YAML/],
+    ['server: { metrics: sometimes }\nbackends: { a: { type: local, path: ./x } }\nroutes: [{ prefix: "", backend: a }]', /server\.metrics: server\.metrics must be true or false/],
   ];
   cases.forEach(([yaml, expected], i) => {
     const path = file(`bad-${i}.yaml`, yaml);
@@ -112,4 +113,11 @@ routes: [{ prefix: hub/, backend: hub, tagTtl: soon }]
 `);
   assert.throws(() => loadConfig({ file: bad, env: {} }), (err: Error) =>
     /redis: set exactly one of url, sentinel or cluster/.test(err.message) && /routes\[0\]\.tagTtl: must be a duration/.test(err.message));
+});
+
+test('server.metrics is on by default, and can be turned off in the file or with GANTRY_SERVER__METRICS', () => {
+  assert.equal(loadConfig({ env: {} }).server.metrics, true);
+  const path = file('metrics-off.yaml', 'server: { metrics: false }\nbackends: { a: { type: local, path: ./x } }\nroutes: [{ prefix: "", backend: a }]');
+  assert.equal(loadConfig({ file: path, env: {} }).server.metrics, false);
+  assert.equal(loadConfig({ env: { GANTRY_SERVER__METRICS: 'false' } }).server.metrics, false);
 });
