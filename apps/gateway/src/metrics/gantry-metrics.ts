@@ -66,7 +66,7 @@ export class GantryMetrics implements BackendObserver {
   private readonly upstreamErrors = new FastCounter(
     this.registry,
     'gantry_upstream_errors_total',
-    'Upstream requests that failed: no answer (network, timeout, open circuit) or a 5xx, by backend and operation.',
+    'Upstream requests that failed: no answer (network error, timeout) or a 5xx, by backend and operation.',
     ['backend', 'operation'],
   );
   private readonly upstreamSeconds = new FastHistogram(

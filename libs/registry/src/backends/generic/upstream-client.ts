@@ -296,7 +296,8 @@ export class UpstreamClient {
       throw err;
     } finally {
       admission.settle(outcome);
-      this.observe(call.op, status, started);
+      // A client's broken body says nothing about the upstream, for metrics as for the circuit.
+      if (outcome !== 'neutral') this.observe(call.op, status, started);
     }
   }
 
