@@ -113,6 +113,27 @@ describe('GET /metrics', () => {
     const series = scrape.samples.filter((s) => s.name.startsWith('gantry_')).length;
     assert.ok(series < 400, `${series} gantry series after a handful of requests: a label is unbounded`);
   });
+
+  test('gantry_upstream_circuit_open goes to 1 when the breaker opens (5 failures in a row)', async () => {
+    assert.equal((await Scrape.of(gateway.url)).value('gantry_upstream_circuit_open', { backend: 'corp' }), 0);
+    front.mode = 'fail-500';
+    try {
+      for (let i = 0; i < 5; i++) {
+        const res = await client.request('GET', `/v2/corp/${REPO}/manifests/broken-${i}`, { headers: { accept: OCI_MANIFEST } });
+        assert.equal(Math.floor(res.status / 100), 5);
+        await res.arrayBuffer();
+      }
+    } finally {
+      front.mode = 'relay';
+    }
+    const scrape = await Scrape.of(gateway.url);
+    assert.equal(scrape.value('gantry_upstream_circuit_open', { backend: 'corp' }), 1);
+    const refused = await client.request('GET', `/v2/corp/${REPO}/manifests/after-open`, { headers: { accept: OCI_MANIFEST } });
+    assert.equal(refused.status, 503);
+    await refused.arrayBuffer();
+    const after = await Scrape.of(gateway.url);
+    assert.equal(after.delta(scrape, 'gantry_upstream_requests_total', { backend: 'corp' }), 0, 'a refused request never left Gantry');
+  });
 });
 
 describe('server.metrics: false', () => {

@@ -33,6 +33,7 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
       const shared = { ...backendSharedState(cache, name, logger), ...(metricsOn ? { observer: metrics } : {}) };
       backends.set(name, await createBackend(name, backendConfig, logger, shared));
     }
+    if (metricsOn) metrics.watchCircuits(backends);
   } catch (err) {
     // The Redis connection would keep a process that failed to start alive.
     await cache.close();

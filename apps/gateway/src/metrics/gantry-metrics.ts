@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { BackendObserver, UpstreamRequestOutcome } from '#registry';
+import type { BackendObserver, Registry as Backend, UpstreamRequestOutcome } from '#registry';
 import { FastCounter, FastHistogram, statusClass } from './labelled';
 import { collectProcessMetrics } from './process-metrics';
 
@@ -161,6 +161,25 @@ export class GantryMetrics implements BackendObserver {
   /** Blob bytes a copy wrote to `destination`, read from `source` (both backend names). */
   replicationCopied(source: string, destination: string, bytes: number): void {
     if (bytes > 0) this.replicationBytes.labels(source, destination).inc(bytes);
+  }
+
+  /**
+   * `gantry_upstream_circuit_open{backend}`: 1 while a backend's circuit breaker refuses requests,
+   * read from the backends' status at scrape time (nothing on the request path).
+   */
+  watchCircuits(backends: ReadonlyMap<string, Backend>): void {
+    new Gauge({
+      name: 'gantry_upstream_circuit_open',
+      help: 'Whether a backend\'s circuit breaker is open (requests fail fast without reaching the upstream), by backend.',
+      labelNames: ['backend'] as const,
+      registers: [this.registry],
+      async collect() {
+        await Promise.all([...backends].map(async ([name, backend]) => {
+          const circuit = (await backend.status().catch(() => undefined))?.circuit as { state?: string } | undefined;
+          if (circuit) this.labels(name).set(circuit.state === 'open' ? 1 : 0);
+        }));
+      },
+    });
   }
 
   /** The text exposition format, for `GET /metrics`. */
