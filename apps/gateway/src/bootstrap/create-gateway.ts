@@ -14,7 +14,7 @@ import { logAccess } from '../http/access-log';
 import { httpServerOptions, installHttpGuards } from '../http/http-guards';
 import { API_VERSION_HEADER } from '../http/responses';
 import { GantryMetrics } from '../metrics/gantry-metrics';
-import { installRequestMetrics } from '../metrics/request-metrics';
+import { requestCounter } from '../metrics/request-metrics';
 import { packageVersion } from './cli-args';
 import { httpsOptions } from './https-options';
 import { NestPinoLogger } from './logger';
@@ -77,8 +77,9 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
       return payload;
     });
   }
-  if (metricsOn) installRequestMetrics(fastify, metrics, new RouteTable(config.routes));
+  const countRequest = metricsOn ? requestCounter(metrics, new RouteTable(config.routes)) : undefined;
   fastify.addHook('onResponse', async (req, reply) => {
+    countRequest?.(req, reply);
     logAccess(logger, { reqId: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
   });
   return app;
