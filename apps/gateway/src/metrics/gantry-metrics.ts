@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { BackendObserver, Registry as Backend, UpstreamRequestOutcome } from '#registry';
-import { FastCounter, FastHistogram, statusClass } from './labelled';
+import { type CounterRecord, FastCounter, FastHistogram, type HistogramData, statusClass } from './labelled';
 import { collectProcessMetrics } from './process-metrics';
 
 /** Where a request went, by kind (never its URL): the label values of the request metrics. */
@@ -20,6 +20,14 @@ export interface HandledRequest {
 
 /** What a replication job ended as (BullMQ's vocabulary, plus `skipped` for up-to-date copies). */
 export type ReplicationJobState = 'queued' | 'completed' | 'failed' | 'retried' | 'skipped';
+
+/** The series one kind of answered request adds to, found with one lookup per request. */
+interface RequestSeries {
+  count: CounterRecord;
+  seconds: HistogramData;
+  bytesIn: CounterRecord;
+  bytesOut: CounterRecord;
+}
 
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -113,6 +121,9 @@ export class GantryMetrics implements BackendObserver {
     registers: [this.registry],
   });
 
+  /** By route, backend, method and exact status: all bounded, and one Map lookup per request. */
+  private readonly requestSeries = new Map<string, RequestSeries>();
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // process_* and nodejs_*: CPU, memory, event loop lag, heap, handles.
     if (options.defaultMetrics !== false) collectProcessMetrics(this.registry);
@@ -120,10 +131,21 @@ export class GantryMetrics implements BackendObserver {
 
   /** One answered client request (the Fastify onResponse hook). */
   request(r: HandledRequest): void {
-    this.requests.inc([r.route, r.backend, r.method, statusClass(r.status)]);
-    this.requestSeconds.observe([r.route, r.method], r.seconds);
-    if (r.bytesIn > 0) this.bytesIn.inc([r.backend], r.bytesIn);
-    if (r.bytesOut > 0) this.bytesOut.inc([r.backend], r.bytesOut);
+    const key = `${r.route} ${r.backend} ${r.method} ${r.status}`;
+    let series = this.requestSeries.get(key);
+    if (!series) {
+      series = {
+        count: this.requests.record([r.route, r.backend, r.method, statusClass(r.status)]),
+        seconds: this.requestSeconds.record([r.route, r.method]),
+        bytesIn: this.bytesIn.record([r.backend]),
+        bytesOut: this.bytesOut.record([r.backend]),
+      };
+      this.requestSeries.set(key, series);
+    }
+    series.count.value++;
+    this.requestSeconds.observeInto(series.seconds, r.seconds);
+    series.bytesIn.value += r.bytesIn;
+    series.bytesOut.value += r.bytesOut;
   }
 
   /** How the cache answered a v2 request (`bypass` is not counted: no cache took part). */

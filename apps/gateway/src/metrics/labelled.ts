@@ -17,8 +17,8 @@ abstract class Labelled<T> {
     registry.registerMetric(this as unknown as Metric);
   }
 
-  /** The record for these label values (in labelNames order), created on first use. */
-  protected record(values: readonly string[]): T {
+  /** The record for these label values (in labelNames order), created on first use; callers may keep it. */
+  record(values: readonly string[]): T {
     const key = values.join('\u0000');
     let found = this.series.get(key);
     if (!found) {
@@ -33,7 +33,11 @@ abstract class Labelled<T> {
   protected abstract create(): T;
 }
 
-export class FastCounter extends Labelled<{ value: number }> {
+export interface CounterRecord {
+  value: number;
+}
+
+export class FastCounter extends Labelled<CounterRecord> {
   readonly type = 'counter';
 
   inc(values: readonly string[], by = 1): void {
@@ -46,12 +50,12 @@ export class FastCounter extends Labelled<{ value: number }> {
     return { name: this.name, help: this.help, type: this.type, aggregator: 'sum', values };
   }
 
-  protected create(): { value: number } {
+  protected create(): CounterRecord {
     return { value: 0 };
   }
 }
 
-interface HistogramData {
+export interface HistogramData {
   /** Observations per bucket (not cumulative); the last slot is +Inf. */
   counts: number[];
   sum: number;
@@ -66,7 +70,11 @@ export class FastHistogram extends Labelled<HistogramData> {
   }
 
   observe(values: readonly string[], value: number): void {
-    const data = this.record(values);
+    this.observeInto(this.record(values), value);
+  }
+
+  /** Adds `value` to a record this histogram handed out. */
+  observeInto(data: HistogramData, value: number): void {
     let i = 0;
     while (i < this.buckets.length && value > this.buckets[i]!) i++;
     data.counts[i]!++;

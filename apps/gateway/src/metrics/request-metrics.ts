@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteTable } from '#routing';
 import type { GantryMetrics } from './gantry-metrics';
 import { methodLabel } from './labelled';
+import { matchedV2Route } from '../v2/matched-route';
 import { classifyRequest } from './request-route';
 
 
@@ -30,7 +31,7 @@ export function requestCounter(metrics: GantryMetrics, routes: RouteTable): (req
     } else {
       counted.set(socket, [read, written]);
     }
-    const { route, backend, routePrefix } = classifyRequest(req.url, routes);
+    const { route, backend, routePrefix } = classifyRequest(req.url, routes, matchedV2Route(req));
     metrics.request({
       route,
       backend,

@@ -9,6 +9,7 @@ import { CatalogHandler } from './catalog.handler';
 import { ManifestsHandler } from './manifests.handler';
 import { ReferrersHandler } from './referrers.handler';
 import { TagsHandler } from './tags.handler';
+import { setMatchedV2Route } from './matched-route';
 import { matchV2Route } from './v2-routes';
 
 /**
@@ -32,6 +33,7 @@ export class V2Controller {
   async dispatch(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const path = req.url.split('?')[0]!.replace(/^\/v2\/?/, '');
     const route = matchV2Route(path);
+    setMatchedV2Route(req, route);
     await this.gate.admit(req, route);
     switch (route?.kind) {
       case 'base':
