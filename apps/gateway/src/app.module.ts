@@ -5,6 +5,7 @@ import { AuditLog, type AuditSink, PullAdmission } from '#access';
 import type { CacheServices } from '#cache';
 import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
+import type { Replication } from '#replication';
 import { RouteTable } from '#routing';
 import { createIdentities, identityControllers, identityPlugins, identityProviders, withPullPolicyExplain } from './access/identities';
 import { ACCESS_PLUGINS } from './access/access-control';
@@ -13,6 +14,7 @@ import { AdminController } from './admin/admin.controller';
 import { CacheAdminController } from './admin/cache-admin.controller';
 import { AUDIT_SINK, BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from './bootstrap/tokens';
 import { OciErrorFilter } from './http/oci-error.filter';
+import { replicationControllers, replicationProviders } from './replication/replication-wiring';
 import { FileUploadSessionStore } from './uploads/file-upload-session-store';
 import { MemoryUploadSessionStore } from './uploads/memory-upload-session-store';
 import { RedisUploadSessionStore } from './uploads/redis-upload-session-store';
@@ -36,6 +38,8 @@ export interface GatewayDependencies {
   cache: CacheServices;
   /** Pull admission policies, compiled (and their keys loaded) before anything else starts. */
   admission: PullAdmission;
+  /** Replication rules' queues, when configured (redis and rules). */
+  replication?: Replication;
 }
 
 @Injectable()
@@ -67,7 +71,7 @@ export class AppModule {
     const identities = deps.config.auth ? createIdentities(deps.config.auth, deps.cache, deps.logger) : undefined;
     return {
       module: AppModule,
-      controllers: [V2Controller, AdminController, CacheAdminController, ...identityControllers(identities), ...ACCESS_CONTROLLERS],
+      controllers: [V2Controller, AdminController, CacheAdminController, ...identityControllers(identities), ...ACCESS_CONTROLLERS, ...replicationControllers(deps.replication)],
       providers: [
         { provide: GANTRY_CONFIG, useValue: deps.config },
         { provide: LOGGER, useValue: deps.logger },
@@ -86,6 +90,7 @@ export class AppModule {
           inject: [AdmissionGate],
         },
         ...accessProviders(deps.config),
+        ...replicationProviders(deps.replication),
         BackendLifecycle,
         RouteRegistries,
         RepositoryResolver,

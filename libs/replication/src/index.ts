@@ -9,3 +9,4 @@ export * from './replication-planner';
 export * from './replication-jobs';
 export * from './replication-workers';
 export * from './replication';
+export * from './replication-audit';

@@ -7,6 +7,7 @@ import { PullAdmission } from '#access';
 import type { GantryConfig } from '#config';
 import { backendSharedState, createCacheServices } from '#cache';
 import { createBackend, type Registry } from '#registry';
+import { Replication } from '#replication';
 import { AppModule } from '../app.module';
 import { logAccess } from '../http/access-log';
 import { httpServerOptions, installHttpGuards } from '../http/http-guards';
@@ -44,7 +45,9 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache, admission }), adapter, {
+  // The source and destination of copies are the backends themselves, not the routes' caches.
+  const replication = Replication.fromConfig(config, backends, logger);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache, admission, ...(replication ? { replication } : {}) }), adapter, {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
   });

@@ -4,6 +4,7 @@ import { digestOf, MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, OciError, parseLook
 import { cacheHeaders } from '../http/cache-headers';
 import { readCappedBody } from '../http/request-body';
 import { sendEmpty } from '../http/responses';
+import { PushTrigger } from '../replication/push-trigger';
 import { AdmissionGate } from './admission-gate';
 import { RepositoryResolver } from './repository-resolver';
 import { manifestPath } from './v2-routes';
@@ -13,6 +14,7 @@ export class ManifestsHandler {
   constructor(
     private readonly resolver: RepositoryResolver,
     private readonly admission: AdmissionGate,
+    private readonly pushTrigger: PushTrigger,
   ) {}
 
   async handle(req: FastifyRequest, reply: FastifyReply, name: string, reference: string): Promise<void> {
@@ -75,6 +77,7 @@ export class ManifestsHandler {
         };
         if (result.subject) headers['oci-subject'] = result.subject;
         this.admission.manifestPushed(repo, reference, result.subject ?? parsed.subject?.digest);
+        await this.pushTrigger.manifestPushed(repo.backendName, repo.upstreamName, reference, result.digest);
         sendEmpty(reply, 201, headers);
         return;
       }
