@@ -1,1 +1,2 @@
 export * from './copy-contract';
+export * from './copy';
