@@ -1,8 +1,7 @@
 import type { ImageCopier } from './copy-contract';
+import { RegistryImageCopier } from './copy';
 
-/** The copy engine the workers use (the engine lands from its own branch). */
+/** The copy engine the workers use. */
 export function defaultImageCopier(): ImageCopier {
-  return {
-    copy: () => Promise.reject(new Error('the copy engine is not built into this version')),
-  };
+  return new RegistryImageCopier();
 }

@@ -1,4 +1,5 @@
 export * from './copy-contract';
+export * from './copy';
 export * from './default-copier';
 export * from './tag-filter';
 export * from './rule-match';
