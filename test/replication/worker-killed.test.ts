@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startCountingFront, type CountingFront } from '../support/counting-front';
-import { forwardRequest } from '../support/forward-request';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { startRedis, type RedisProcess } from '../support/redis';
 import { waitFor } from '../support/temp';
 import { imageManifest, sha256, V2Client } from '../support/v2-client';
 import { startWorker, type WorkerProcess } from '../support/worker-process';
+import { startHoldingSource } from './holding-source';
 import { registryBackend, waitForJobs } from './replication-fixtures';
 
 const MiB = 1024 * 1024;
@@ -18,40 +16,6 @@ const LAYER = 256 * MiB;
 const CHUNK = 16 * MiB;
 const CHUNKS = LAYER / CHUNK;
 const UPLOAD_PATCH = /^\/v2\/team\/big\/blobs\/uploads\//;
-
-/**
- * A relay in front of the source that answers the first `allowed` reads of one blob and holds
- * the next one unanswered: the worker waits between two chunks, where a kill leaves the
- * destination's upload exactly at a chunk boundary.
- */
-async function startHoldingSource(upstreamUrl: string, blobPath: string, allowed: number): Promise<{ url: string; reads(): number; release(): void; stop(): Promise<void> }> {
-  let reads = 0;
-  let holding = true;
-  const held = new Set<ServerResponse>();
-  const server: Server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === blobPath) {
-      reads++;
-      if (holding && reads > allowed) {
-        held.add(res);
-        return;
-      }
-    }
-    forwardRequest(req, res, upstreamUrl).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    reads: () => reads,
-    release() {
-      holding = false;
-      for (const res of held) res.destroy();
-    },
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 describe('kill -9 of a worker in the middle of a 256 MiB layer', () => {
   let redis: RedisProcess;
