@@ -6,6 +6,8 @@ import { AUDIT_SINK, GANTRY_CONFIG, REPLICATION } from '../bootstrap/tokens';
 import { ReplicationAdminController } from '../admin/replication-admin.controller';
 import { PushTrigger } from './push-trigger';
 
+const HAND_BACK_MARGIN_MS = 2000;
+
 /** With `replication.workers: inline`, the gateway runs the workers; at shutdown they get the grace period. */
 @Injectable()
 class ReplicationLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -22,7 +24,8 @@ class ReplicationLifecycle implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Before the backends close (BackendLifecycle): running copies still need them. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.replication.close(this.config.server.shutdownGraceSeconds * 1000);
+    // The gateway exits when its grace period is over: copies are handed back a little before.
+    await this.replication.close(Math.max(0, this.config.server.shutdownGraceSeconds * 1000 - HAND_BACK_MARGIN_MS));
   }
 }
 
