@@ -10,10 +10,8 @@ type StreamBody = Extract<BlobBody, { kind: 'stream' }>;
  * are wrong: the transfer breaks instead. `onMismatch` hears about it once.
  */
 export function verifiedBlob(body: StreamBody, digest: string, onMismatch: (err: Error) => void): StreamBody {
-  const verifier = new DigestVerifier(digest, body.size, { holdLastChunk: true });
-  pipeline(body.stream, verifier, (err) => {
-    if (err instanceof OciError) onMismatch(err);
-  });
+  const verifier = new ReplicaVerifier(digest, body.size, true, onMismatch);
+  pipeline(body.stream, verifier, () => {});
   return { kind: 'stream', stream: verifier, size: body.size };
 }
 
@@ -30,10 +28,34 @@ export function verifiedBlobRange(body: StreamBody, digest: string, range: ByteR
   }
   const end = Math.min(range.end ?? size - 1, size - 1);
   const slice = new HeldSlice(range.start, end);
-  pipeline(body.stream, new DigestVerifier(digest, size), slice, (err) => {
-    if (err instanceof OciError) onMismatch(err);
-  });
+  pipeline(body.stream, new ReplicaVerifier(digest, size, false, onMismatch), slice, () => {});
   return { kind: 'stream', stream: slice, size, range: { start: range.start, end } };
+}
+
+/**
+ * Bytes that are not the digest are the replica's fault, not the client's: the client sees 502
+ * UNAVAILABLE (or, once the body started, a broken transfer), never DIGEST_INVALID's 400.
+ */
+class ReplicaVerifier extends DigestVerifier {
+  constructor(
+    private readonly digest: string,
+    size: number,
+    holdLastChunk: boolean,
+    private readonly onMismatch: (err: Error) => void,
+  ) {
+    super(digest, size, { holdLastChunk });
+  }
+
+  override _flush(callback: TransformCallback): void {
+    super._flush((err, data) => {
+      if (!err) {
+        callback(null, data);
+        return;
+      }
+      this.onMismatch(err);
+      callback(new OciError('UNAVAILABLE', `a replica served bytes that are not ${this.digest}`, { status: 502 }));
+    });
+  }
 }
 
 /** Passes bytes `first..last` (inclusive) of what flows through, holding its last piece until the input ends cleanly. */
