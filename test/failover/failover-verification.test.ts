@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { logLines } from '../support/log-lines';
-import { waitFor } from '../support/temp';
+import { tempDir, waitFor } from '../support/temp';
 import { assertOciError, V2Client } from '../support/v2-client';
 import { copyImage, failoverLogged, startFailoverSetup, type FailoverSetup, type Image } from './failover-fixtures';
 
@@ -39,15 +39,19 @@ describe('failover: verification, order, names and the circuit', () => {
   let ordered: Image;
   let renamed: Image;
   let guarded: Image;
+  let filled: Image;
+  let blobCacheDir: { path: string; remove(): void };
 
   before(async () => {
     empty = await startDistribution();
+    blobCacheDir = tempDir('failover-blob-cache');
     setup = await startFailoverSetup(
       [
         { prefix: 'r/', backend: 'primary', replicas: ['replica'] },
         { prefix: 'two/', backend: 'primary', replicas: ['empty', 'replica'] },
         { prefix: 'p/', backend: 'primary', upstreamPrefix: 'mirror/', replicas: ['replica'] },
         { prefix: 'cb/', backend: 'fragile', replicas: ['replica'] },
+        { prefix: 'bc/', backend: 'primary', replicas: ['replica'], blobCache: { path: blobCacheDir.path, maxBytes: '10MB' } },
       ],
       (primary) => ({
         empty: { type: 'registry', url: empty.url, retries: 0 },
@@ -62,6 +66,8 @@ describe('failover: verification, order, names and the circuit', () => {
     await copyImage(toReplica, 'team/ordered', ordered);
     renamed = await toPrimary.pushImage('mirror/renamed', 'v1');
     await copyImage(toReplica, 'mirror/renamed', renamed);
+    filled = await toPrimary.pushImage('team/filled', 'v1');
+    await copyImage(toReplica, 'team/filled', filled);
     guarded = await toPrimary.pushImage('team/guarded', 'v1');
     await copyImage(toReplica, 'team/guarded', guarded);
     // The replica's copies go bad on disk (same sizes, other bytes).
@@ -74,6 +80,7 @@ describe('failover: verification, order, names and the circuit', () => {
   after(async () => {
     await setup?.stop();
     await empty?.stop();
+    blobCacheDir?.remove();
   });
 
   test('a replica blob whose bytes are not its digest breaks the transfer, and the log names the replica', async () => {
@@ -106,6 +113,18 @@ describe('failover: verification, order, names and the circuit', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-gantry-served-by'), 'replica');
     assert.deepEqual(Buffer.from(await res.arrayBuffer()), renamed.manifest.bytes);
+  });
+
+  test('a route with a blob cache fills it from the replica (verified), then serves it from disk', async () => {
+    const path = `/v2/bc/team/filled/blobs/${filled.layer.digest}`;
+    const first = await client.request('GET', path);
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get('x-gantry-cache'), 'miss');
+    assert.deepEqual(Buffer.from(await first.arrayBuffer()), filled.layer.bytes);
+    await failoverLogged(setup.gateway, `blob ${filled.layer.digest}`, true);
+    const second = await client.request('GET', path);
+    assert.equal(second.headers.get('x-gantry-cache'), 'hit');
+    assert.deepEqual(Buffer.from(await second.arrayBuffer()), filled.layer.bytes);
   });
 
   test('an open circuit at the primary sends reads straight to the replica', async () => {
