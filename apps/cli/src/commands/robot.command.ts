@@ -33,7 +33,7 @@ export function registerRobotCommands(program: Command, ctx: CliContext): void {
       .command('create')
       .description('create a robot and print its secret (shown this once, never again)')
       .argument('<name>', 'lowercase letters, digits, ., _ and -; the login is robot+<name>')
-      .requiredOption('--scope <repositories:actions>', 'repository globs and actions, e.g. "team/**,ci/*:pull,push" (repeatable)', collectScope, [])
+      .requiredOption('--scope <repositories:actions>', 'repository globs and actions, e.g. "team/**,ci/*:pull,push" (repeatable)', collectScope)
       .requiredOption('--expires-in <duration>', '30d, 12h, or seconds (at most auth.robots.maxTtl)')
       .option('--description <text>', 'what the robot is for')
       .option('--json', 'print the answer as JSON'),
@@ -68,7 +68,7 @@ export function registerRobotCommands(program: Command, ctx: CliContext): void {
 }
 
 /** `team/**,ci/*:pull,push` → one grant; repeated flags add grants. */
-export function collectScope(value: string, previous: Grant[]): Grant[] {
+export function collectScope(value: string, previous: Grant[] = []): Grant[] {
   const colon = value.lastIndexOf(':');
   const repositories = value.slice(0, Math.max(colon, 0)).split(',').map((s) => s.trim()).filter(Boolean);
   const actions = value.slice(colon + 1).split(',').map((s) => s.trim()).filter(Boolean);
