@@ -25,9 +25,10 @@ describe('gantry command arguments', () => {
   });
 
   test('replicate: the job ids of the run answer, in the spellings accepted', () => {
+    assert.deepEqual(jobIdsOf({ rule: 'r', jobs: ['copy-1', 'copy-2'] }), ['copy-1', 'copy-2']);
     assert.deepEqual(jobIdsOf({ jobs: [{ id: 1 }, { id: 'b' }] }), ['1', 'b']);
-    assert.deepEqual(jobIdsOf({ jobIds: ['x'] }), ['x']);
-    assert.deepEqual(jobIdsOf({ ids: [] }), []);
+    assert.deepEqual(jobIdsOf({ jobs: [] }), []);
     assert.throws(() => jobIdsOf({ queued: true }), CliError);
+    assert.throws(() => jobIdsOf(undefined), CliError);
   });
 });
