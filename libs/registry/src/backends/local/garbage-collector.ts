@@ -93,9 +93,10 @@ export async function collectGarbage(storePath: string, options: GcOptions = {})
   const blobs = await allBlobs(layout);
   progress({ phase: 'sweep', done: 0, total: blobs.length });
   for (const [done, hex] of blobs.entries()) {
+    // Counted at the top, for the blob before: the `continue`s below skip the loop's end.
+    if (done > 0) progress({ phase: 'sweep', done, total: blobs.length });
     const data = layout.blobData(hex);
     const st = await statIfExists(data);
-    if (done > 0) progress({ phase: 'sweep', done, total: blobs.length }); // here, not last: `continue` skips the end
     if (!st) continue;
     if (!markedBlobs.has(hex) && (await isOld(data))) {
       report.blobsDeleted.push(`sha256:${hex}`);
