@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { DigestVerifier, isOciError, OciError, parseDigest } from '#oci';
 import type { Registry } from '#registry';
 import type { CopyEnd, ResumeStore } from '../copy-contract';
@@ -43,9 +43,8 @@ export class BlobTransfer {
     const { source, destination, meter } = this.options;
     const stream = await openSourceBlob(source.registry, source.repository, digest);
     // Held last chunk: corrupt source bytes break the upload instead of completing it.
-    const verified = stream.pipe(new DigestVerifier(digest, size, { holdLastChunk: true })).pipe(new ByteCounter((n) => meter.bytes(n)));
-    stream.once('error', (err) => verified.destroy(err));
-    await destination.registry.putBlob(destination.repository, digest, verified, size);
+    const verified = chain(stream, new DigestVerifier(digest, size, { holdLastChunk: true }), new ByteCounter((n) => meter.bytes(n)));
+    await sourceFailureFirst(verified, destination.registry.putBlob(destination.repository, digest, verified, size));
   }
 
   private async copyInChunks(digest: string, size: number): Promise<void> {
@@ -60,9 +59,8 @@ export class BlobTransfer {
       signal?.throwIfAborted();
       const end = Math.min(offset + this.options.chunkBytes, size) - 1;
       const stream = await openSourceBlob(this.options.source.registry, this.options.source.repository, digest, { start: offset, end });
-      const body = stream.pipe(new HashingCounter(hash, (n) => meter.bytes(n)));
-      stream.once('error', (err) => body.destroy(err));
-      const progress = await registry.writeChunk(repository, handle, { body, offset, length: end - offset + 1 });
+      const body = chain(stream, new HashingCounter(hash, (n) => meter.bytes(n)));
+      const progress = await sourceFailureFirst(body, registry.writeChunk(repository, handle, { body, offset, length: end - offset + 1 }));
       ({ handle } = progress);
       if (progress.size !== end + 1) {
         throw new OciError('BLOB_UPLOAD_INVALID', `the destination holds ${progress.size} bytes of ${digest} after a chunk ending at ${end + 1}`);
@@ -120,6 +118,52 @@ async function exists(registry: Registry, repository: string, digest: string): P
     if (isOciError(err) && (err.code === 'BLOB_UNKNOWN' || err.code === 'NAME_UNKNOWN')) return false;
     throw err;
   }
+}
+
+/**
+ * Source → transforms as one stream whose failure (a source that breaks off, a digest that does
+ * not match) reaches whoever reads the end, which is the upload: it then fails instead of completing.
+ */
+function chain(source: Readable, ...transforms: [Transform, ...Transform[]]): Readable {
+  // Nothing flows until the upload reads: a small corrupt blob would otherwise fail before the
+  // backend, still opening its session, listens for the failure, and the upload would wait forever.
+  return startedOnRead(() => pipeline(source, ...transforms, () => undefined) as unknown as Readable);
+}
+
+/**
+ * The upload's outcome, except that when the source side failed (a digest mismatch, a source
+ * that broke off) that failure is the one reported: the destination only saw a body that ended.
+ */
+async function sourceFailureFirst<T>(body: Readable, upload: Promise<T>): Promise<T> {
+  try {
+    return await upload;
+  } catch (err) {
+    throw body.errored ?? err;
+  }
+}
+
+/** A stream that builds `open()` on its first read and relays it with backpressure. */
+function startedOnRead(open: () => Readable): Readable {
+  let inner: Readable | undefined;
+  const outer = new Readable({
+    read() {
+      if (inner) {
+        inner.resume();
+        return;
+      }
+      inner = open();
+      inner.on('data', (chunk: Buffer) => {
+        if (!outer.push(chunk)) inner?.pause();
+      });
+      inner.once('end', () => outer.push(null));
+      inner.once('error', (err) => outer.destroy(err));
+    },
+    destroy(err, callback) {
+      inner?.destroy(err ?? undefined);
+      callback(err);
+    },
+  });
+  return outer;
 }
 
 /** Counts bytes on their way through. */

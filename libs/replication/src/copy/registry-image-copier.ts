@@ -52,14 +52,25 @@ export class RegistryImageCopier implements ImageCopier {
       if (missing.has(node.content.digest)) {
         await destination.registry.putManifest(destination.repository, node.content.digest, node.content, node.parsed.subject);
       }
-      for (const tag of node.cosignTags) await destination.registry.putManifest(destination.repository, tag, node.content, node.parsed.subject);
+      for (const tag of node.cosignTags) await this.setTag(destination.registry, destination.repository, tag, node);
       meter.manifestDone();
       for (const referrer of node.referrers) await push(referrer);
     };
     await push(top);
-    if (request.tag) await destination.registry.putManifest(destination.repository, request.tag, top.content, top.parsed.subject);
+    if (request.tag) await this.setTag(destination.registry, destination.repository, request.tag, top);
     meter.finish();
     return result;
+  }
+
+  /** Points `tag` at the node's manifest, unless the destination's tag already does. */
+  private async setTag(registry: Registry, repository: string, tag: string, node: ManifestNode): Promise<void> {
+    try {
+      const current = await registry.statManifest(repository, tag, [node.content.mediaType]);
+      if (current.digest === node.content.digest) return;
+    } catch (err) {
+      if (!isOciError(err) || (err.code !== 'MANIFEST_UNKNOWN' && err.code !== 'NAME_UNKNOWN')) throw err;
+    }
+    await registry.putManifest(repository, tag, node.content, node.parsed.subject);
   }
 
   /** Digests of the manifests the destination lacks; what it has, it has with all its blobs. */

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { isOciError } from '#oci';
+import { type Registry } from '#registry';
+import { RegistryImageCopier, type CopyRequest } from '#replication';
+import { startDistribution, type Distribution } from '../support/distribution';
+import { startRecordingFront, type RecordingFront } from '../support/recording-front';
+import { imageManifest, randomBlob } from '../support/v2-client';
+import { intoRegistry, MemoryResumeStore, registryAt } from './copy-fixtures';
+
+const CHUNK = 256 * 1024;
+
+describe('copy engine: a layer above the threshold goes up in chunks and a new attempt resumes', () => {
+  let a: Distribution;
+  let b: Distribution;
+  let front: RecordingFront;
+  let source: Registry;
+  let destination: Registry;
+
+  before(async () => {
+    [a, b] = await Promise.all([startDistribution(), startDistribution()]);
+    front = await startRecordingFront(b.url);
+    source = await registryAt(a.url, 'a');
+    destination = await registryAt(front.url, 'b');
+  });
+  after(async () => {
+    await source?.close();
+    await destination?.close();
+    await front?.stop();
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  /** An image with one small config and one layer of exactly three chunks. */
+  async function pushBigLayerImage(repository: string): Promise<{ layer: ReturnType<typeof randomBlob>; manifest: ReturnType<typeof imageManifest> }> {
+    const pusher = intoRegistry(source);
+    const config = randomBlob(100);
+    const layer = randomBlob(3 * CHUNK);
+    await pusher.pushBlob(repository, config);
+    await pusher.pushBlob(repository, layer);
+    const manifest = imageManifest(config, [layer]);
+    await pusher.pushManifest(repository, 'v1', manifest, 'application/vnd.oci.image.manifest.v1+json');
+    return { layer, manifest };
+  }
+
+  function request(repository: string, resume: MemoryResumeStore, signal?: AbortSignal): CopyRequest {
+    return {
+      source: { registry: source, repository }, reference: 'v1',
+      destination: { registry: destination, repository }, tag: 'v1',
+      chunkThresholdBytes: CHUNK, chunkBytes: CHUNK, blobConcurrency: 2, resume, signal,
+    };
+  }
+
+  /** Aborts the copy as the first chunk of the layer goes up, as a worker shutting down would. */
+  function abortOnFirstChunk(): AbortController {
+    const controller = new AbortController();
+    front.onRequest = (r) => {
+      if (r.method === 'PATCH') controller.abort();
+    };
+    return controller;
+  }
+
+  test('the second attempt continues at the destination\'s offset: it sends two chunks, not three', async () => {
+    const { layer, manifest } = await pushBigLayerImage('resume/one');
+    const resume = new MemoryResumeStore();
+    front.reset();
+    const controller = abortOnFirstChunk();
+    await assert.rejects(new RegistryImageCopier().copy(request('resume/one', resume, controller.signal)), { name: 'AbortError' });
+    front.onRequest = undefined;
+    assert.equal(front.uploadBytes(), CHUNK + 100, 'the first attempt sent the config and one chunk');
+    assert.ok(resume.states.has(layer.digest), 'the session is remembered');
+    await assert.rejects(destination.getManifest('resume/one', 'v1', []), (err) => isOciError(err) && err.code === 'MANIFEST_UNKNOWN');
+
+    front.reset();
+    const progress: number[] = [];
+    const result = await new RegistryImageCopier().copy({ ...request('resume/one', resume), onProgress: (p) => progress.push(p.bytesDone) });
+    assert.equal(front.uploadBytes(), 2 * CHUNK, 'only the two missing chunks went up');
+    assert.equal(front.requests.filter((r) => r.method === 'PATCH').length, 2);
+    assert.equal(result.blobsCopied, 1);
+    assert.equal(result.blobsSkipped, 1, 'the config was already there');
+    assert.equal(progress.at(-1), 3 * CHUNK, 'the final progress counts the resumed bytes too');
+    assert.equal(resume.states.size, 0, 'the resume state is gone once the layer is complete');
+    assert.equal((await destination.statBlob('resume/one', layer.digest)).size, layer.bytes.length);
+    assert.equal((await destination.getManifest('resume/one', 'v1', [])).digest, manifest.digest);
+  });
+
+  test('a session the destination no longer knows is started over', async () => {
+    const { layer } = await pushBigLayerImage('resume/two');
+    const resume = new MemoryResumeStore();
+    const controller = abortOnFirstChunk();
+    await assert.rejects(new RegistryImageCopier().copy(request('resume/two', resume, controller.signal)), { name: 'AbortError' });
+    front.onRequest = undefined;
+    await destination.cancelUpload('resume/two', resume.states.get(layer.digest)!.handle);
+
+    front.reset();
+    await new RegistryImageCopier().copy(request('resume/two', resume));
+    assert.equal(front.uploadBytes(), 3 * CHUNK, 'the whole layer went up again');
+    assert.equal((await destination.statBlob('resume/two', layer.digest)).size, layer.bytes.length);
+  });
+});
