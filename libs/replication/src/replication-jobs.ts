@@ -21,6 +21,8 @@ export interface ReplicationJobView {
   attempts: number;
   failedReason?: string;
   createdAt: string;
+  /** When the current (or last) attempt started. */
+  startedAt?: string;
   finishedAt?: string;
   result?: unknown;
 }
@@ -94,6 +96,7 @@ async function viewOf(job: Job<ReplicationJobData>): Promise<ReplicationJobView>
     attempts: job.opts.attempts ?? 1,
     ...(job.failedReason ? { failedReason: job.failedReason } : {}),
     createdAt: new Date(job.timestamp).toISOString(),
+    ...(job.processedOn ? { startedAt: new Date(job.processedOn).toISOString() } : {}),
     ...(job.finishedOn ? { finishedAt: new Date(job.finishedOn).toISOString() } : {}),
     ...(job.returnvalue ? { result: job.returnvalue } : {}),
   };
