@@ -78,6 +78,18 @@ describe('on-push replication: a push through the gateway to A arrives in B and 
     assert.equal(line.digest, image.index.digest);
   });
 
+  test('a tag moved away and back is copied each time (B ends at what A has)', async () => {
+    const client = new V2Client(gateway.url);
+    const first = await client.pushImage('team/flip', 'v1');
+    await waitFor('first copy', async () => (await listJobs(gateway.url, 'state=completed')).filter((j) => j.source.repository === 'team/flip').length === 2);
+    const second = await client.pushImage('team/flip', 'v1');
+    await waitFor('second copy', async () => (await rawManifest(b.host, 'team/flip:v1')) === second.manifest.bytes.toString());
+    // Back to the first image: its job completed before, but the tag has pointed elsewhere since.
+    assert.equal((await client.pushManifest('team/flip', 'v1', first.manifest)).status, 201);
+    await waitFor('back at the first image in B', async () => (await rawManifest(b.host, 'team/flip:v1')) === first.manifest.bytes.toString());
+    await waitFor('back at the first image in C', async () => (await rawManifest(c.host, 'mirror/team/flip:v1')) === first.manifest.bytes.toString());
+  });
+
   test('a repository outside the rule is not replicated', async () => {
     const client = new V2Client(gateway.url);
     await client.pushImage('other/app', 'v1');

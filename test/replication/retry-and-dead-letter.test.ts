@@ -82,4 +82,15 @@ describe('a destination that is down: retries with backoff, then a visible failu
     assert.equal((await listJobs(gateway.url, 'rule=someother')).length, 0);
     front.mode = 'relay';
   });
+
+  test('a new trigger of a failed job runs it again', async () => {
+    front.mode = 'fail-500';
+    const client = new V2Client(gateway.url);
+    const { manifest } = await client.pushImage('team/again', 'v1');
+    const failed = (await waitForJobs(gateway.url, 'failed', 1)).find((j) => j.source.repository === 'team/again')!;
+    front.mode = 'relay';
+    assert.equal((await client.pushManifest('team/again', 'v1', manifest)).status, 201);
+    await waitFor('the job completed', async () => (await listJobs(gateway.url, 'state=completed')).some((j) => j.id === failed.id));
+    assert.equal(await rawManifest(b.host, 'team/again:v1'), manifest.bytes.toString());
+  });
 });

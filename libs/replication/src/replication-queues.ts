@@ -52,11 +52,24 @@ export class ReplicationQueues {
     return this.scan;
   }
 
-  /** Adds copy jobs; a job whose id is already there (in any state) is not added again. Returns the ids. */
-  async enqueue(jobs: readonly ReplicationJobData[]): Promise<string[]> {
+  /**
+   * Adds copy jobs. A job whose id is there already is not added again (a trigger seen twice
+   * copies once), except: a failed one is retried, and a completed one whose tag has pointed
+   * elsewhere since (`copiedElsewhere`: the destination got another digest last) is run again.
+   * Returns the ids.
+   */
+  async enqueue(jobs: readonly ReplicationJobData[], copiedElsewhere: (data: ReplicationJobData) => Promise<boolean> = async () => false): Promise<string[]> {
     const ids: string[] = [];
     for (const data of jobs) {
       const jobId = replicationJobId(data);
+      const existing = await this.copyQueue(data.destination.backend).getJob(jobId);
+      const state = existing && (await existing.getState());
+      if (existing && state === 'failed') {
+        await existing.retry('failed', { resetAttemptsMade: true });
+        ids.push(jobId);
+        continue;
+      }
+      if (existing && state === 'completed' && (await copiedElsewhere(data))) await existing.remove();
       const options: JobsOptions = {
         jobId,
         attempts: this.config.attempts,

@@ -22,6 +22,13 @@ export class ReplicationState {
     return (await this.redis.hget(this.lastKey(rule), lastField(repository, tag, destination))) ?? undefined;
   }
 
+  /** Whether the destination's tag was last set to another digest than `job`'s (so `job` must run again). */
+  async copiedElsewhere(job: ReplicationJobData): Promise<boolean> {
+    if (job.tag === undefined) return false;
+    const last = await this.lastCopied(job.rule, job.source.repository, job.tag, job.destination);
+    return last !== undefined && last !== job.digest;
+  }
+
   async recordSeen(rule: string, repository: string): Promise<void> {
     await this.redis.sadd(this.seenKey(rule), repository);
   }

@@ -109,7 +109,7 @@ export class ReplicationWorkers {
     // A scheduler left by an older config: nothing to do.
     if (!rule) return 0;
     const jobs = await this.deps.planner.scan(rule, { trigger: job.data.trigger, onlyChanged: job.data.trigger === 'reconcile' });
-    const ids = await this.deps.queues.enqueue(jobs);
+    const ids = await this.deps.queues.enqueue(jobs, (d) => this.deps.state.copiedElsewhere(d));
     this.logger.info({ rule: rule.name, trigger: job.data.trigger, enqueued: ids.length }, 'replication scan');
     return ids.length;
   }

@@ -48,7 +48,7 @@ export class Replication {
     const jobs = this.planner.forPush(backend, repository, tag, digest);
     if (jobs.length === 0) return [];
     await Promise.all([...new Set(jobs.map((j) => j.rule))].map((rule) => this.state.recordSeen(rule, repository)));
-    const ids = await this.queues.enqueue(jobs);
+    const ids = await this.queues.enqueue(jobs, (d) => this.state.copiedElsewhere(d));
     this.logger.info({ backend, repository, tag, digest, jobs: ids }, 'replication: push enqueued copies');
     return ids;
   }
@@ -58,7 +58,7 @@ export class Replication {
     const rule = this.planner.rule(ruleName);
     if (!rule) return undefined;
     const jobs = await this.planner.scan(rule, { trigger: 'manual', ...(repository !== undefined ? { repository } : {}) });
-    return this.queues.enqueue(jobs);
+    return this.queues.enqueue(jobs, (d) => this.state.copiedElsewhere(d));
   }
 
   /** Runs the workers and the rules' schedulers in this process. */
