@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isOciError } from '#oci';
 import { type Registry } from '#registry';
-import { RegistryImageCopier, type CopyRequest } from '#replication';
+import { RegistryImageCopier, type CopyProgress, type CopyRequest } from '#replication';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { startRecordingFront, type RecordingFront } from '../support/recording-front';
 import { imageManifest, randomBlob } from '../support/v2-client';
@@ -71,13 +71,15 @@ describe('copy engine: a layer above the threshold goes up in chunks and a new a
     await assert.rejects(destination.getManifest('resume/one', 'v1', []), (err) => isOciError(err) && err.code === 'MANIFEST_UNKNOWN');
 
     front.reset();
-    const progress: number[] = [];
-    const result = await new RegistryImageCopier().copy({ ...request('resume/one', resume), onProgress: (p) => progress.push(p.bytesDone) });
+    const progress: CopyProgress[] = [];
+    const result = await new RegistryImageCopier().copy({ ...request('resume/one', resume), onProgress: (p) => progress.push(p) });
     assert.equal(front.uploadBytes(), 2 * CHUNK, 'only the two missing chunks went up');
     assert.equal(front.requests.filter((r) => r.method === 'PATCH').length, 2);
     assert.equal(result.blobsCopied, 1);
     assert.equal(result.blobsSkipped, 1, 'the config was already there');
-    assert.equal(progress.at(-1), 3 * CHUNK, 'the final progress counts the resumed bytes too');
+    assert.deepEqual(progress.at(-1), {
+      blobsDone: 2, blobsTotal: 2, bytesDone: 3 * CHUNK + 100, bytesTotal: 3 * CHUNK + 100, manifestsDone: 1, manifestsTotal: 1,
+    }, 'the final progress counts what was already there and the resumed bytes too');
     assert.equal(resume.states.size, 0, 'the resume state is gone once the layer is complete');
     assert.equal((await destination.statBlob('resume/one', layer.digest)).size, layer.bytes.length);
     assert.equal((await destination.getManifest('resume/one', 'v1', [])).digest, manifest.digest);

@@ -37,8 +37,12 @@ export class RegistryImageCopier implements ImageCopier {
       if (outcome === 'copied') {
         result.blobsCopied++;
         result.bytesCopied += blob.size;
-      } else if (outcome === 'mounted') result.blobsMounted++;
-      else result.blobsSkipped++;
+      } else {
+        if (outcome === 'mounted') result.blobsMounted++;
+        else result.blobsSkipped++;
+        // Progress is where the copy stands: a blob already there is done too.
+        meter.bytes(blob.size);
+      }
       meter.blobDone();
     });
     result.blobsSkipped += uniqueBlobs(nodes).length - blobs.length;
