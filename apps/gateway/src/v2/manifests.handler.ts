@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { digestOf, MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, OciError, parseLookupReference, parseManifest, parseReference } from '#oci';
 import { cacheHeaders } from '../http/cache-headers';
+import { servedByHeader } from '../http/served-by-header';
 import { readCappedBody } from '../http/request-body';
 import { sendEmpty } from '../http/responses';
 import { AdmissionGate } from './admission-gate';
@@ -30,6 +31,7 @@ export class ManifestsHandler {
           .headers({
             ...manifest.upstreamHeaders,
             ...cacheHeaders(manifest.cacheStatus),
+            ...servedByHeader(manifest.servedBy),
             'content-type': manifest.mediaType,
             'content-length': manifest.bytes.length,
             'docker-content-digest': manifest.digest,
@@ -47,6 +49,7 @@ export class ManifestsHandler {
           .headers({
             ...meta.upstreamHeaders,
             ...cacheHeaders(meta.cacheStatus),
+            ...servedByHeader(meta.servedBy),
             'content-type': meta.mediaType,
             'content-length': meta.size,
             'docker-content-digest': meta.digest,

@@ -5,3 +5,4 @@ export * from './registry';
 export * from './uploads';
 export * from './cache-status';
 export * from './shared-state';
+export * from './served-by';
