@@ -20,6 +20,8 @@ export interface RecordedRequest {
 export interface RecordingFront {
   url: string;
   requests: RecordedRequest[];
+  /** Flip the first byte of every blob GET's body (whole or ranged) while true: a corrupt source. */
+  corruptBlobReads: boolean;
   /** Called as each request arrives, before it is relayed (a test may act on it: abort a copy). */
   onRequest?: (request: RecordedRequest) => void;
   /** Blob-upload body bytes (PATCH and PUT under /blobs/uploads/) relayed so far. */
@@ -40,6 +42,7 @@ export async function startRecordingFront(upstreamUrl: string): Promise<Recordin
   const front: RecordingFront = {
     url: '',
     requests: [],
+    corruptBlobReads: false,
     uploadBytes: () => front.requests.filter((r) => r.path.includes('/blobs/uploads/')).reduce((sum, r) => sum + r.bytesIn, 0),
     reset: () => {
       front.requests = [];
@@ -63,7 +66,8 @@ export async function startRecordingFront(upstreamUrl: string): Promise<Recordin
     await pipeline(req, new ByteCount((n) => (entry.bytesIn += n)), upstream);
     const upstreamRes = await response;
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-    await pipeline(upstreamRes, res);
+    const corrupt = front.corruptBlobReads && entry.method === 'GET' && entry.path.includes('/blobs/sha256:');
+    await (corrupt ? pipeline(upstreamRes, new FirstByteFlip(), res) : pipeline(upstreamRes, res));
   }
 
   front.url = `http://127.0.0.1:${await listen(server)}`;
@@ -77,6 +81,21 @@ class ByteCount extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.count(chunk.length);
+    callback(null, chunk);
+  }
+}
+
+class FirstByteFlip extends Transform {
+  private flipped = false;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (!this.flipped && chunk.length > 0) {
+      this.flipped = true;
+      const out = Buffer.from(chunk);
+      out[0] = out[0]! ^ 0xff;
+      callback(null, out);
+      return;
+    }
     callback(null, chunk);
   }
 }
