@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { isOciError } from '#oci';
 import { type Registry } from '#registry';
@@ -97,5 +98,53 @@ describe('copy engine: a layer above the threshold goes up in chunks and a new a
     await new RegistryImageCopier().copy(request('resume/two', resume));
     assert.equal(front.uploadBytes(), 3 * CHUNK, 'the whole layer went up again');
     assert.equal((await destination.statBlob('resume/two', layer.digest)).size, layer.bytes.length);
+  });
+
+  test('a source that dies in the middle of a chunk: the bytes that reached the destination are kept, the next attempt sends only the rest', async () => {
+    const { layer, manifest } = await pushBigLayerImage('resume/three');
+    const sourceFront = await startRecordingFront(a.url);
+    const viaFront = await registryAt(sourceFront.url, 'a-front');
+    try {
+      const resume = new MemoryResumeStore();
+      let layerReads = 0;
+      sourceFront.onRequest = (r) => {
+        if (r.method === 'GET' && r.path.endsWith(layer.digest) && ++layerReads === 2) sourceFront.breakBlobReadsAfter = CHUNK / 2;
+      };
+      front.reset();
+      await assert.rejects(new RegistryImageCopier().copy({ ...request('resume/three', resume), source: { registry: viaFront, repository: 'resume/three' } }));
+      const firstAttempt = front.uploadBytes() - 100;
+      assert.ok(firstAttempt > CHUNK && firstAttempt < 2 * CHUNK, `the first attempt sent one chunk and part of the next (${firstAttempt} bytes)`);
+      const saved = resume.states.get(layer.digest);
+      assert.ok(saved, 'the session is remembered');
+      const held = (await destination.uploadStatus('resume/three', saved.handle)).size;
+      assert.ok(held > CHUNK, `the destination kept the partial chunk (${held} bytes)`);
+
+      sourceFront.onRequest = undefined;
+      sourceFront.breakBlobReadsAfter = undefined;
+      front.reset();
+      await new RegistryImageCopier().copy({ ...request('resume/three', resume), source: { registry: viaFront, repository: 'resume/three' } });
+      assert.equal(front.uploadBytes(), 3 * CHUNK - held, 'exactly the rest went up');
+      assert.equal((await destination.statBlob('resume/three', layer.digest)).size, layer.bytes.length);
+      assert.equal((await destination.getManifest('resume/three', 'v1', [])).digest, manifest.digest);
+    } finally {
+      await viaFront.close();
+      await sourceFront.stop();
+    }
+  });
+
+  test('a saved state the session has moved past (a chunk whose answer never came) is started over', async () => {
+    const { layer } = await pushBigLayerImage('resume/four');
+    const started = await destination.startUpload('resume/four');
+    const first = await destination.writeChunk('resume/four', started.handle, { body: Readable.from([layer.bytes.subarray(0, CHUNK)]), offset: 0, length: CHUNK });
+    // The next chunk went up but the worker died before it saved the new state.
+    await destination.writeChunk('resume/four', first.handle, { body: Readable.from([layer.bytes.subarray(CHUNK, 2 * CHUNK)]), offset: CHUNK, length: CHUNK });
+    const resume = new MemoryResumeStore();
+    await resume.set({ digest: layer.digest, handle: first.handle });
+
+    front.reset();
+    await new RegistryImageCopier().copy(request('resume/four', resume));
+    assert.equal(front.uploadBytes(), 3 * CHUNK + 100, 'the layer went up from byte 0 in a new session (and the config)');
+    assert.equal((await destination.statBlob('resume/four', layer.digest)).size, layer.bytes.length);
+    assert.equal(resume.states.size, 0);
   });
 });

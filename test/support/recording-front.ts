@@ -22,6 +22,8 @@ export interface RecordingFront {
   requests: RecordedRequest[];
   /** Flip the first byte of every blob GET's body (whole or ranged) while true: a corrupt source. */
   corruptBlobReads: boolean;
+  /** Cut every blob GET's body after this many bytes while set: a source that dies mid-read. */
+  breakBlobReadsAfter?: number;
   /** Called as each request arrives, before it is relayed (a test may act on it: abort a copy). */
   onRequest?: (request: RecordedRequest) => void;
   /** Blob-upload body bytes (PATCH and PUT under /blobs/uploads/) relayed so far. */
@@ -66,8 +68,9 @@ export async function startRecordingFront(upstreamUrl: string): Promise<Recordin
     await pipeline(req, new ByteCount((n) => (entry.bytesIn += n)), upstream);
     const upstreamRes = await response;
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-    const corrupt = front.corruptBlobReads && entry.method === 'GET' && entry.path.includes('/blobs/sha256:');
-    await (corrupt ? pipeline(upstreamRes, new FirstByteFlip(), res) : pipeline(upstreamRes, res));
+    const blobRead = entry.method === 'GET' && entry.path.includes('/blobs/sha256:');
+    if (blobRead && front.breakBlobReadsAfter !== undefined) return breakAfter(upstreamRes, res, front.breakBlobReadsAfter);
+    await (blobRead && front.corruptBlobReads ? pipeline(upstreamRes, new FirstByteFlip(), res) : pipeline(upstreamRes, res));
   }
 
   front.url = `http://127.0.0.1:${await listen(server)}`;
@@ -98,4 +101,20 @@ class FirstByteFlip extends Transform {
     }
     callback(null, chunk);
   }
+}
+
+/** Sends the first `limit` bytes of the answer, then drops the connection. */
+function breakAfter(upstreamRes: IncomingMessage, res: ServerResponse, limit: number): void {
+  let sent = 0;
+  upstreamRes.on('data', (chunk: Buffer) => {
+    if (sent >= limit) return;
+    const part = chunk.subarray(0, limit - sent);
+    sent += part.length;
+    res.write(part);
+    if (sent >= limit) {
+      upstreamRes.destroy();
+      // Let the bytes written reach the client before the socket goes.
+      setImmediate(() => res.destroy());
+    }
+  });
 }
