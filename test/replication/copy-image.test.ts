@@ -9,7 +9,8 @@ import { startDistribution, type Distribution } from '../support/distribution';
 import { describe as descriptorOf } from '../support/oci-image';
 import { skopeo } from '../support/skopeo';
 import { tempDir } from '../support/temp';
-import { randomBlob, sha256, type Blob } from '../support/v2-client';
+import { startGateway } from '../support/gateway-process';
+import { jsonOf, randomBlob, sha256, V2Client, type Blob, type IndexBody } from '../support/v2-client';
 import { copyTuning, intoRegistry, pushMultiArchImage, pushSbom, registryAt, silent } from './copy-fixtures';
 
 describe('copy engine: a multi-arch image with its signatures and SBOM, registry A to registry B', () => {
@@ -71,6 +72,18 @@ describe('copy engine: a multi-arch image with its signatures and SBOM, registry
     assert.equal(sbomEntry?.artifactType, 'application/spdx+json');
     assert.deepEqual((await destination.listReferrers('mirror/app', sbom.digest)).manifests.map((d) => d.digest), [sbomSignature]);
     assert.deepEqual((await destination.listReferrers('mirror/app', image.manifests[0]!.digest)).manifests.map((d) => d.digest), [platformSignature]);
+
+    // distribution 2.8 has no referrers API: a client asks Gantry in front of B, which answers from the tag schema.
+    const gateway = await startGateway({ backends: { b: { type: 'registry', url: b.url } }, routes: [{ prefix: '', backend: 'b', cache: false }] });
+    try {
+      const res = await new V2Client(gateway.url).request('GET', `/v2/mirror/app/referrers/${image.index.digest}`);
+      assert.equal(res.status, 200);
+      const body = await jsonOf<IndexBody>(res);
+      assert.deepEqual(body.manifests.map((d) => d.digest).sort(), [referrerSignature, sbom.digest].sort());
+      assert.equal(body.manifests.find((d) => d.digest === sbom.digest)?.artifactType, 'application/spdx+json');
+    } finally {
+      await gateway.stop();
+    }
   });
 
   test('a Docker manifest list of Docker v2 images lands byte-identical in the embedded store', async () => {
