@@ -5,7 +5,8 @@
  *   c) parallel blob pulls against nginx and bare Node relays in front of the same distribution,
  *      with the gateway's peak RSS;
  *   d) warm cached manifests vs distribution direct, its pull-through proxy and a bare Fastify handler;
- *   e) manifest by digest with a reused bearer token vs the same gateway without auth.
+ *   e) manifest by digest with a reused bearer token vs the same gateway without auth;
+ *   f) replication: a 1 GiB image copied by the copy engine vs `skopeo copy`, registry to registry.
  * Every measurement is a fixed number of requests. Prints markdown tables; stops every process.
  *
  *   node dist/test/bench/bench.js     (BENCH_LOG_LEVEL=warn to leave out the gateway's request log)
@@ -24,6 +25,7 @@ import { tokenReuseSection } from './auth-bench';
 import { blobCacheSection } from './blob-cache-bench';
 import { cachedManifestSection } from './cache-bench';
 import { parallelPullSection } from './parallel';
+import { replicationSection } from './replication-bench';
 import { markdownTable } from './table';
 
 const MANIFESTS = 2000;
@@ -160,6 +162,9 @@ async function main(): Promise<void> {
     out(await blobCacheSection());
     out();
     out(await tokenReuseSection());
+    out();
+    // Its own registries again.
+    out(await replicationSection());
   } finally {
     await Promise.all(pools.map((p) => p.close()));
     await gateway?.stop();

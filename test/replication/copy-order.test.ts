@@ -87,4 +87,18 @@ describe('copy engine: push order at the destination, and a second copy that ski
     assert.deepEqual(writes.filter((w) => w.includes('/blobs/')), [], 'no blob upload at all');
     assert.deepEqual(writes, [], 'the tags already point at the right digests');
   });
+
+  test('a signature added at the source later is all that the next copy moves', async () => {
+    const later = await cosignSign(intoRegistry(source), 'team/app', descriptorOf(image.manifests[1]!), cosignKeyPair(dir.path, 'later'), { form: 'referrer' });
+    front.reset();
+    const result = await copy();
+    assert.equal(result.blobsCopied, 1, 'the new signature payload; its empty config is already there');
+    const manifestPuts = front.requests.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/')).map((r) => r.path);
+    assert.deepEqual(manifestPuts, [
+      `/v2/mirror/app/manifests/${later}`,
+      // The referrers tag-schema index of the platform manifest, which the backend keeps for distribution 2.8.
+      `/v2/mirror/app/manifests/${image.manifests[1]!.digest.replace(':', '-')}`,
+    ]);
+    assert.deepEqual((await destination.listReferrers('mirror/app', image.manifests[1]!.digest)).manifests.map((d) => d.digest), [later]);
+  });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { isOciError } from '#oci';
 import { type Registry } from '#registry';
-import { RegistryImageCopier, type CopyRequest } from '#replication';
+import { RegistryImageCopier, type CopyProgress, type CopyRequest } from '#replication';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { startRecordingFront, type RecordingFront } from '../support/recording-front';
 import { imageManifest, randomBlob } from '../support/v2-client';
@@ -71,13 +72,15 @@ describe('copy engine: a layer above the threshold goes up in chunks and a new a
     await assert.rejects(destination.getManifest('resume/one', 'v1', []), (err) => isOciError(err) && err.code === 'MANIFEST_UNKNOWN');
 
     front.reset();
-    const progress: number[] = [];
-    const result = await new RegistryImageCopier().copy({ ...request('resume/one', resume), onProgress: (p) => progress.push(p.bytesDone) });
+    const progress: CopyProgress[] = [];
+    const result = await new RegistryImageCopier().copy({ ...request('resume/one', resume), onProgress: (p) => progress.push(p) });
     assert.equal(front.uploadBytes(), 2 * CHUNK, 'only the two missing chunks went up');
     assert.equal(front.requests.filter((r) => r.method === 'PATCH').length, 2);
     assert.equal(result.blobsCopied, 1);
     assert.equal(result.blobsSkipped, 1, 'the config was already there');
-    assert.equal(progress.at(-1), 3 * CHUNK, 'the final progress counts the resumed bytes too');
+    assert.deepEqual(progress.at(-1), {
+      blobsDone: 2, blobsTotal: 2, bytesDone: 3 * CHUNK + 100, bytesTotal: 3 * CHUNK + 100, manifestsDone: 1, manifestsTotal: 1,
+    }, 'the final progress counts what was already there and the resumed bytes too');
     assert.equal(resume.states.size, 0, 'the resume state is gone once the layer is complete');
     assert.equal((await destination.statBlob('resume/one', layer.digest)).size, layer.bytes.length);
     assert.equal((await destination.getManifest('resume/one', 'v1', [])).digest, manifest.digest);
@@ -95,5 +98,53 @@ describe('copy engine: a layer above the threshold goes up in chunks and a new a
     await new RegistryImageCopier().copy(request('resume/two', resume));
     assert.equal(front.uploadBytes(), 3 * CHUNK, 'the whole layer went up again');
     assert.equal((await destination.statBlob('resume/two', layer.digest)).size, layer.bytes.length);
+  });
+
+  test('a source that dies in the middle of a chunk: the bytes that reached the destination are kept, the next attempt sends only the rest', async () => {
+    const { layer, manifest } = await pushBigLayerImage('resume/three');
+    const sourceFront = await startRecordingFront(a.url);
+    const viaFront = await registryAt(sourceFront.url, 'a-front');
+    try {
+      const resume = new MemoryResumeStore();
+      let layerReads = 0;
+      sourceFront.onRequest = (r) => {
+        if (r.method === 'GET' && r.path.endsWith(layer.digest) && ++layerReads === 2) sourceFront.breakBlobReadsAfter = CHUNK / 2;
+      };
+      front.reset();
+      await assert.rejects(new RegistryImageCopier().copy({ ...request('resume/three', resume), source: { registry: viaFront, repository: 'resume/three' } }));
+      const firstAttempt = front.uploadBytes() - 100;
+      assert.ok(firstAttempt > CHUNK && firstAttempt < 2 * CHUNK, `the first attempt sent one chunk and part of the next (${firstAttempt} bytes)`);
+      const saved = resume.states.get(layer.digest);
+      assert.ok(saved, 'the session is remembered');
+      const held = (await destination.uploadStatus('resume/three', saved.handle)).size;
+      assert.ok(held > CHUNK, `the destination kept the partial chunk (${held} bytes)`);
+
+      sourceFront.onRequest = undefined;
+      sourceFront.breakBlobReadsAfter = undefined;
+      front.reset();
+      await new RegistryImageCopier().copy({ ...request('resume/three', resume), source: { registry: viaFront, repository: 'resume/three' } });
+      assert.equal(front.uploadBytes(), 3 * CHUNK - held, 'exactly the rest went up');
+      assert.equal((await destination.statBlob('resume/three', layer.digest)).size, layer.bytes.length);
+      assert.equal((await destination.getManifest('resume/three', 'v1', [])).digest, manifest.digest);
+    } finally {
+      await viaFront.close();
+      await sourceFront.stop();
+    }
+  });
+
+  test('a saved state the session has moved past (a chunk whose answer never came) is started over', async () => {
+    const { layer } = await pushBigLayerImage('resume/four');
+    const started = await destination.startUpload('resume/four');
+    const first = await destination.writeChunk('resume/four', started.handle, { body: Readable.from([layer.bytes.subarray(0, CHUNK)]), offset: 0, length: CHUNK });
+    // The next chunk went up but the worker died before it saved the new state.
+    await destination.writeChunk('resume/four', first.handle, { body: Readable.from([layer.bytes.subarray(CHUNK, 2 * CHUNK)]), offset: CHUNK, length: CHUNK });
+    const resume = new MemoryResumeStore();
+    await resume.set({ digest: layer.digest, handle: first.handle });
+
+    front.reset();
+    await new RegistryImageCopier().copy(request('resume/four', resume));
+    assert.equal(front.uploadBytes(), 3 * CHUNK + 100, 'the layer went up from byte 0 in a new session (and the config)');
+    assert.equal((await destination.statBlob('resume/four', layer.digest)).size, layer.bytes.length);
+    assert.equal(resume.states.size, 0);
   });
 });

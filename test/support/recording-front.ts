@@ -20,6 +20,10 @@ export interface RecordedRequest {
 export interface RecordingFront {
   url: string;
   requests: RecordedRequest[];
+  /** Flip the first byte of every blob GET's body (whole or ranged) while true: a corrupt source. */
+  corruptBlobReads: boolean;
+  /** Cut every blob GET's body after this many bytes while set: a source that dies mid-read. */
+  breakBlobReadsAfter?: number;
   /** Called as each request arrives, before it is relayed (a test may act on it: abort a copy). */
   onRequest?: (request: RecordedRequest) => void;
   /** Blob-upload body bytes (PATCH and PUT under /blobs/uploads/) relayed so far. */
@@ -40,6 +44,7 @@ export async function startRecordingFront(upstreamUrl: string): Promise<Recordin
   const front: RecordingFront = {
     url: '',
     requests: [],
+    corruptBlobReads: false,
     uploadBytes: () => front.requests.filter((r) => r.path.includes('/blobs/uploads/')).reduce((sum, r) => sum + r.bytesIn, 0),
     reset: () => {
       front.requests = [];
@@ -63,7 +68,9 @@ export async function startRecordingFront(upstreamUrl: string): Promise<Recordin
     await pipeline(req, new ByteCount((n) => (entry.bytesIn += n)), upstream);
     const upstreamRes = await response;
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-    await pipeline(upstreamRes, res);
+    const blobRead = entry.method === 'GET' && entry.path.includes('/blobs/sha256:');
+    if (blobRead && front.breakBlobReadsAfter !== undefined) return breakAfter(upstreamRes, res, front.breakBlobReadsAfter);
+    await (blobRead && front.corruptBlobReads ? pipeline(upstreamRes, new FirstByteFlip(), res) : pipeline(upstreamRes, res));
   }
 
   front.url = `http://127.0.0.1:${await listen(server)}`;
@@ -79,4 +86,35 @@ class ByteCount extends Transform {
     this.count(chunk.length);
     callback(null, chunk);
   }
+}
+
+class FirstByteFlip extends Transform {
+  private flipped = false;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (!this.flipped && chunk.length > 0) {
+      this.flipped = true;
+      const out = Buffer.from(chunk);
+      out[0] = out[0]! ^ 0xff;
+      callback(null, out);
+      return;
+    }
+    callback(null, chunk);
+  }
+}
+
+/** Sends the first `limit` bytes of the answer, then drops the connection. */
+function breakAfter(upstreamRes: IncomingMessage, res: ServerResponse, limit: number): void {
+  let sent = 0;
+  upstreamRes.on('data', (chunk: Buffer) => {
+    if (sent >= limit) return;
+    const part = chunk.subarray(0, limit - sent);
+    sent += part.length;
+    res.write(part);
+    if (sent >= limit) {
+      upstreamRes.destroy();
+      // Let the bytes written reach the client before the socket goes.
+      setImmediate(() => res.destroy());
+    }
+  });
 }

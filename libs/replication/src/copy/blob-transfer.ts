@@ -62,11 +62,13 @@ export class BlobTransfer {
       const body = chain(stream, new HashingCounter(hash, (n) => meter.bytes(n)));
       const progress = await sourceFailureFirst(body, registry.writeChunk(repository, handle, { body, offset, length: end - offset + 1 }));
       ({ handle } = progress);
+      // Saved before anything else: a chunk that broke off still left its bytes, and the next
+      // attempt continues after them (distribution only answers to the session's newest state).
+      await resume?.set({ digest, handle });
       if (progress.size !== end + 1) {
-        throw new OciError('BLOB_UPLOAD_INVALID', `the destination holds ${progress.size} bytes of ${digest} after a chunk ending at ${end + 1}`);
+        throw body.errored ?? new OciError('BLOB_UPLOAD_INVALID', `the destination holds ${progress.size} bytes of ${digest} after a chunk ending at ${end + 1}`);
       }
       offset = progress.size;
-      await resume?.set({ digest, handle });
     }
     const actual = `${parseDigest(digest).algorithm}:${hash.digest('hex')}`;
     if (actual !== digest) {
@@ -90,7 +92,10 @@ export class BlobTransfer {
         const status = await destination.registry.uploadStatus(destination.repository, saved.handle);
         return { handle: status.handle, offset: status.size };
       } catch (err) {
-        if (!isOciError(err) || (err.code !== 'BLOB_UPLOAD_UNKNOWN' && err.status !== 404)) throw err;
+        // Gone (expired, cancelled) or no longer addressable with this state (distribution answers
+        // BLOB_UPLOAD_INVALID when the session moved on after the state was saved): start over.
+        if (!isOciError(err) || !(err.code === 'BLOB_UPLOAD_UNKNOWN' || err.code === 'BLOB_UPLOAD_INVALID' || err.status === 404)) throw err;
+        await destination.registry.cancelUpload(destination.repository, saved.handle).catch(() => undefined);
       }
     }
     const started = await destination.registry.startUpload(destination.repository);

@@ -36,7 +36,7 @@ export class ManifestGraphReader {
   }
 
   async read(reference: string): Promise<ManifestNode> {
-    const content = await this.fetch(reference);
+    const content = await this.fetchManifest(reference);
     return this.expand(content, false);
   }
 
@@ -47,7 +47,7 @@ export class ManifestGraphReader {
       content, parsed: parseManifest(content.bytes, content.mediaType), children: [], referrers: [], cosignTags: [], isReferrer,
     };
     this.nodes.set(content.digest, node);
-    node.children = await Promise.all(node.parsed.manifests.map(async (child) => this.expand(await this.fetch(child.digest), false)));
+    node.children = await Promise.all(node.parsed.manifests.map(async (child) => this.expand(await this.fetchManifest(child.digest), false)));
     const [listed, tagged] = await Promise.all([this.listedReferrers(content.digest), this.cosignArtifacts(content.digest)]);
     for (const referrer of listed) {
       const child = await this.expand(referrer, true);
@@ -69,7 +69,7 @@ export class ManifestGraphReader {
       if (isOciError(err) && (err.code === 'UNSUPPORTED' || err.code === 'NAME_UNKNOWN' || err.code === 'MANIFEST_UNKNOWN')) return [];
       throw err;
     }
-    return Promise.all(listed.manifests.map((d) => this.fetch(d.digest)));
+    return Promise.all(listed.manifests.map((d) => this.fetchManifest(d.digest)));
   }
 
   private async cosignArtifacts(digest: string): Promise<{ tag: string; content: ManifestContent }[]> {
@@ -84,7 +84,7 @@ export class ManifestGraphReader {
 
   private async fetchIfTagged(tag: string): Promise<ManifestContent | undefined> {
     try {
-      return await this.fetch(tag);
+      return await this.fetchManifest(tag);
     } catch (err) {
       if (isOciError(err) && (err.code === 'MANIFEST_UNKNOWN' || err.code === 'NAME_UNKNOWN')) return undefined;
       throw err;
@@ -92,7 +92,7 @@ export class ManifestGraphReader {
   }
 
   /** A manifest's exact bytes, proven to be what its digest says (a copy must be byte-identical). */
-  private async fetch(reference: string): Promise<ManifestContent> {
+  private async fetchManifest(reference: string): Promise<ManifestContent> {
     const content = await this.registry.getManifest(this.repository, reference, MANIFEST_MEDIA_TYPES);
     const expected = reference.includes(':') ? reference : content.digest;
     const actual = digestOf(content.bytes, parseDigest(expected).algorithm);

@@ -11,7 +11,10 @@ export class ProgressMeter {
   readonly progress: CopyProgress = { blobsDone: 0, blobsTotal: 0, bytesDone: 0, bytesTotal: 0, manifestsDone: 0, manifestsTotal: 0 };
   private lastReport = 0;
 
-  constructor(private readonly onProgress?: (progress: CopyProgress) => void) {}
+  constructor(
+    private readonly onProgress?: (progress: CopyProgress) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   plan(blobs: number, bytes: number, manifests: number): void {
     Object.assign(this.progress, { blobsTotal: blobs, bytesTotal: bytes, manifestsTotal: manifests });
@@ -40,7 +43,7 @@ export class ProgressMeter {
 
   private report(force: boolean): void {
     if (!this.onProgress) return;
-    const now = Date.now();
+    const now = this.now();
     if (!force && now - this.lastReport < MIN_INTERVAL_MS) return;
     this.lastReport = now;
     this.onProgress({ ...this.progress });

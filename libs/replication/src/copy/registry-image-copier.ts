@@ -31,14 +31,25 @@ export class RegistryImageCopier implements ImageCopier {
       referrers: nodes.filter((n) => n.isReferrer).length,
       blobsCopied: 0, blobsSkipped: 0, blobsMounted: 0, bytesCopied: 0,
     };
-    const transfer = new BlobTransfer({ ...request, meter });
+    // One blob failing stops the others at their next chunk: the job fails (and retries) sooner,
+    // and each keeps its session for the next attempt.
+    const stopBlobs = new AbortController();
+    const blobSignal = signal ? AbortSignal.any([signal, stopBlobs.signal]) : stopBlobs.signal;
+    const transfer = new BlobTransfer({ ...request, signal: blobSignal, meter });
     await runLimited(blobs, request.blobConcurrency, async (blob) => {
-      const outcome = await transfer.copy(blob.digest, blob.size);
+      const outcome = await transfer.copy(blob.digest, blob.size).catch((err: unknown) => {
+        stopBlobs.abort();
+        throw err;
+      });
       if (outcome === 'copied') {
         result.blobsCopied++;
         result.bytesCopied += blob.size;
-      } else if (outcome === 'mounted') result.blobsMounted++;
-      else result.blobsSkipped++;
+      } else {
+        if (outcome === 'mounted') result.blobsMounted++;
+        else result.blobsSkipped++;
+        // Progress is where the copy stands: a blob already there is done too.
+        meter.bytes(blob.size);
+      }
       meter.blobDone();
     });
     result.blobsSkipped += uniqueBlobs(nodes).length - blobs.length;
