@@ -30,7 +30,7 @@ export function registerProcessCommands(program: Command, ctx: CliContext): void
       if (!existsSync(WORKER_MAIN)) {
         throw new CliError(`the replication worker is not built: ${WORKER_MAIN} is missing (this build has no apps/worker; run npm run build in a checkout that has it)`);
       }
-      ctx.exitCode = await runNodeProgram(WORKER_MAIN, [], configArgs(flags));
+      ctx.exitCode = await runNodeProgram(WORKER_MAIN, GATEWAY_NODE_FLAGS, configArgs(flags));
     });
 }
 
