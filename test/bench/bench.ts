@@ -5,11 +5,14 @@
  *   c) parallel blob pulls against nginx and bare Node relays in front of the same distribution,
  *      with the gateway's peak RSS;
  *   d) warm cached manifests vs distribution direct, its pull-through proxy and a bare Fastify handler;
+ *   blob) a cached 128 MiB blob from the disk cache vs a bare Node static file server;
  *   e) manifest by digest with a reused bearer token vs the same gateway without auth;
- *   f) manifest by digest with metrics on vs off.
+ *   f) replication: a 1 GiB image copied by a worker process (a replication job) vs `skopeo copy`, registry to registry;
+ *   g) manifest by digest with metrics on vs off.
  * Every measurement is a fixed number of requests. Prints markdown tables; stops every process.
  *
- *   node dist/test/bench/bench.js     (BENCH_LOG_LEVEL=warn to leave out the gateway's request log)
+ *   node dist/test/bench/bench.js     (BENCH_LOG_LEVEL=warn to leave out the gateway's request log;
+ *                                      BENCH_SECTIONS=f or =a,blob,e to run only those sections, see sections.ts)
  */
 import { createHash } from 'node:crypto';
 import os from 'node:os';
@@ -26,6 +29,8 @@ import { blobCacheSection } from './blob-cache-bench';
 import { cachedManifestSection } from './cache-bench';
 import { metricsCostSection } from './metrics-bench';
 import { parallelPullSection } from './parallel';
+import { replicationSection } from './replication-bench';
+import { selectedSections, type Section } from './sections';
 import { markdownTable } from './table';
 
 const MANIFESTS = 2000;
@@ -34,6 +39,7 @@ const SERIAL = 500;
 const BLOB_RUNS = 3;
 const BLOB_BYTES = 128 * 1024 * 1024;
 const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const ACCEPT = { accept: `${MANIFEST_TYPE}, application/vnd.docker.distribution.manifest.v2+json` };
 
 interface Fixture {
@@ -101,7 +107,8 @@ function signedMs(delta: number): string {
   return `${delta >= 0 ? '+' : ''}${delta.toFixed(2)} ms`;
 }
 
-async function main(): Promise<void> {
+/** Sections a) to d): one distribution and one gateway in front of it, seeded once. */
+async function proxySections(sections: ReadonlySet<Section>): Promise<void> {
   const store = tempDir('bench-store');
   let distribution: Distribution | undefined;
   let gateway: GatewayProcess | undefined;
@@ -109,7 +116,7 @@ async function main(): Promise<void> {
   try {
     distribution = await startDistribution({ kind: 'none' });
     const gatewayConfig = {
-      server: { logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' },
+      server: { logLevel: LOG_LEVEL },
       backends: { corp: { type: 'registry', url: distribution.url }, store: { type: 'local', path: join(store.path, 'data') } },
       // corp/ measures the proxy path itself (cache off); cached/ the manifest cache, warm.
       routes: [
@@ -127,49 +134,68 @@ async function main(): Promise<void> {
     const upstream = await seed(direct, 'bench/app', layer, pushPostPut);
     const local = await seed(viaGateway, 'local/bench/app', layer, pushMonolithic);
 
-    // Interleaved so that drift (page cache, CPU frequency) hits both sides alike.
-    const directSide = await measureSide(direct, distribution.url, 'bench/app', upstream);
-    const proxied = await measureSide(viaGateway, gateway.url, 'corp/bench/app', upstream);
-    const localSide = await measureSide(viaGateway, gateway.url, 'local/bench/app', local);
-    const directPush = await measurePush(BLOB_RUNS, () => pushPostPut(direct, 'bench/pushed', layer.digest, layer.stream(), layer.size));
-    const localPush = await measurePush(BLOB_RUNS, () => pushMonolithic(viaGateway, 'local/bench/pushed', layer.digest, layer.stream(), layer.size));
-    const parallel = await parallelPullSection({
-      distributionUrl: distribution.url, gatewayUrl: gateway.url, gatewayPid: gateway.pid,
-      directPath: `/v2/bench/app/blobs/${layer.digest}`, gatewayPath: `/v2/corp/bench/app/blobs/${layer.digest}`, blobMiB: BLOB_BYTES / 1048576,
-    });
-
-    // A fresh gateway: its peak RSS is the manifest cache's, not what the blob sections left behind.
-    const cacheGateway = await startGateway(gatewayConfig);
-    const cached = await cachedManifestSection({
-      distributionUrl: distribution.url, gatewayUrl: cacheGateway.url, gatewayPid: cacheGateway.pid, upstreamRepo: 'bench/app',
-      cachedRepo: 'cached/bench/app', uncachedRepo: 'corp/bench/app', manifest: upstream.manifest, manifestDigest: upstream.manifestDigest,
-      mediaType: MANIFEST_TYPE, count: MANIFESTS, concurrency: CONCURRENCY,
-    }).finally(() => cacheGateway.stop());
-
-    out(`## Gantry benchmark — ${new Date().toISOString()}`);
-    out(`node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}; ` +
-      `gateway log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}; distribution 2.8 (filesystem driver); all on 127.0.0.1, same disk`);
-    out();
-    out(compare('a) gateway → distribution (`corp/`) vs distribution direct', 'gateway corp/', proxied, directSide));
-    out(compare('b) gateway → local store vs distribution direct', 'gateway local', { ...localSide, push: localPush }, { ...directSide, push: directPush }));
-    out('push: gateway = one POST ?digest with the streamed body; distribution = POST + PUT ?digest with the body (2.8 ignores a body on POST).');
-    out();
-    out(parallel);
-    out();
-    out(cached);
-    out();
-    // Its own distribution and gateway (the ones above are idle by now).
-    out(await blobCacheSection());
-    out();
-    out(await tokenReuseSection());
-    out();
-    out(await metricsCostSection());
+    if (sections.has('a') || sections.has('b')) {
+      // Interleaved so that drift (page cache, CPU frequency) hits both sides alike.
+      const directSide = await measureSide(direct, distribution.url, 'bench/app', upstream);
+      if (sections.has('a')) {
+        const proxied = await measureSide(viaGateway, gateway.url, 'corp/bench/app', upstream);
+        out(compare('a) gateway → distribution (`corp/`) vs distribution direct', 'gateway corp/', proxied, directSide));
+      }
+      if (sections.has('b')) {
+        const localSide = await measureSide(viaGateway, gateway.url, 'local/bench/app', local);
+        const directPush = await measurePush(BLOB_RUNS, () => pushPostPut(direct, 'bench/pushed', layer.digest, layer.stream(), layer.size));
+        const localPush = await measurePush(BLOB_RUNS, () => pushMonolithic(viaGateway, 'local/bench/pushed', layer.digest, layer.stream(), layer.size));
+        out(compare('b) gateway → local store vs distribution direct', 'gateway local', { ...localSide, push: localPush }, { ...directSide, push: directPush }));
+        out('push: gateway = one POST ?digest with the streamed body; distribution = POST + PUT ?digest with the body (2.8 ignores a body on POST).');
+        out();
+      }
+    }
+    if (sections.has('c')) {
+      out(await parallelPullSection({
+        distributionUrl: distribution.url, gatewayUrl: gateway.url, gatewayPid: gateway.pid,
+        directPath: `/v2/bench/app/blobs/${layer.digest}`, gatewayPath: `/v2/corp/bench/app/blobs/${layer.digest}`, blobMiB: BLOB_BYTES / 1048576,
+      }));
+      out();
+    }
+    if (sections.has('d')) {
+      // A fresh gateway: its peak RSS is the manifest cache's, not what the blob sections left behind.
+      const cacheGateway = await startGateway(gatewayConfig);
+      out(await cachedManifestSection({
+        distributionUrl: distribution.url, gatewayUrl: cacheGateway.url, gatewayPid: cacheGateway.pid, upstreamRepo: 'bench/app',
+        cachedRepo: 'cached/bench/app', uncachedRepo: 'corp/bench/app', manifest: upstream.manifest, manifestDigest: upstream.manifestDigest,
+        mediaType: MANIFEST_TYPE, count: MANIFESTS, concurrency: CONCURRENCY,
+      }).finally(() => cacheGateway.stop()));
+      out();
+    }
   } finally {
     await Promise.all(pools.map((p) => p.close()));
     await gateway?.stop();
     await distribution?.stop();
     store.remove();
   }
+}
+
+async function main(): Promise<void> {
+  const sections = selectedSections();
+  out(`## Gantry benchmark — ${new Date().toISOString()}`);
+  out(`node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}; ` +
+    `gateway log level ${LOG_LEVEL}; distribution 2.8 (filesystem driver); all on 127.0.0.1, same disk; sections ${[...sections].join(', ')}`);
+  out();
+  if (['a', 'b', 'c', 'd'].some((s) => sections.has(s as Section))) await proxySections(sections);
+  // Each of the rest starts its own registries and gateways.
+  if (sections.has('blob')) {
+    out(await blobCacheSection());
+    out();
+  }
+  if (sections.has('e')) {
+    out(await tokenReuseSection());
+    out();
+  }
+  if (sections.has('f')) {
+    out(await replicationSection());
+    out();
+  }
+  if (sections.has('g')) out(await metricsCostSection());
 }
 
 void main().catch((err: unknown) => {

@@ -131,7 +131,7 @@ export async function metricsCostSection(): Promise<string> {
     rows.push(['the hook\'s own work per request (in process, µs)', hookMicros(digest), '', '']);
     const scrape = await fetch(`${on.url}/metrics`);
     const series = (await scrape.text()).split('\n').filter((l) => l.startsWith('gantry_')).length;
-    return `### f) metrics: server.metrics on vs off\n\n${markdownTable(['measure', 'metrics on', 'metrics off', 'ratio'], rows)}\n` +
+    return `### g) metrics: server.metrics on vs off\n\n${markdownTable(['measure', 'metrics on', 'metrics off', 'ratio'], rows)}\n` +
       `Both gateways in front of one distribution; the "on" one had ${series} gantry_ series at the end. Values are medians over ` +
       'the rounds, the ratio the median of per-round ratios. Target: req/s ratio ≥ 0.95.\n';
   } finally {

@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core';
 import type { GatewayProcess } from '../support/gateway-process';
 import { tempDir } from '../support/temp';
 import { requireTool } from '../support/tools';
-import { ADMIN, startAdminGateway } from './admin-api-fixture';
+import { ADMIN, type AdminGateway, startAdminGateway } from './admin-api-fixture';
 
 const SCREENSHOT_DIR = resolve(__dirname, '../../../test-output');
 const CHROMIUM_ARGS = [
@@ -18,13 +18,15 @@ const CHROMIUM_ARGS = [
 describe('/admin/docs in Chromium', () => {
   const dir = tempDir('admin-docs');
   const profile = tempDir('chromium-profile');
+  let admin: AdminGateway;
   let gateway: GatewayProcess;
 
   before(async () => {
-    gateway = await startAdminGateway(dir.path);
+    admin = await startAdminGateway(dir.path);
+    gateway = admin.gateway;
   });
   after(async () => {
-    await gateway?.stop();
+    await admin?.stop();
     dir.remove();
     profile.remove();
   });
@@ -52,7 +54,9 @@ describe('/admin/docs in Chromium', () => {
       assert.deepEqual(shown, [
         'DELETE /admin/v1/cache', 'DELETE /admin/v1/robots/{name}', 'GET /admin/v1/backends', 'GET /admin/v1/cache', 'GET /admin/v1/robots',
         'POST /admin/v1/access/explain', 'POST /admin/v1/robots',
-      ]);
+        'DELETE /admin/v1/replication/jobs/{id}', 'GET /admin/v1/replication/jobs', 'GET /admin/v1/replication/jobs/{id}',
+        'POST /admin/v1/replication/jobs/{id}/retry', 'POST /admin/v1/replication/run',
+      ].sort());
       assert.match(await page.locator('.info .title').innerText(), /Gantry admin API/);
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       await page.screenshot({ path: join(SCREENSHOT_DIR, 'admin-docs.png'), fullPage: true });

@@ -12,6 +12,8 @@ export interface CountingFront {
   count(method: string, path: string): number;
   /** Requests seen whose path contains `/manifests/`. */
   manifestRequests(): number;
+  /** Requests seen with `method` whose path matches `path` (upload sessions have paths of their own). */
+  countMatching(method: string, path: RegExp): number;
   reset(): void;
   stop(): Promise<void>;
 }
@@ -31,6 +33,8 @@ export async function startCountingFront(upstreamUrl: string): Promise<CountingF
     mode: 'relay',
     count: (method, path) => counts.get(`${method} ${path}`) ?? 0,
     manifestRequests: () => [...counts.entries()].filter(([key]) => key.includes('/manifests/')).reduce((sum, [, n]) => sum + n, 0),
+    countMatching: (method, path) =>
+      [...counts.entries()].filter(([key]) => key.startsWith(`${method} `) && path.test(key.slice(method.length + 1))).reduce((sum, [, n]) => sum + n, 0),
     reset: () => counts.clear(),
     stop: async () => {
       for (const res of hanging) res.destroy();

@@ -18,6 +18,10 @@ export interface Distribution {
   rootDir: string;
   tokenServer?: TokenServer;
   logs: string[];
+  /** Stops the process (the registry is down, connections refused); its data and port are kept. */
+  pause(): Promise<void>;
+  /** Starts it again on the same port with the same data. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,22 +60,33 @@ export async function startDistribution(auth: DistributionAuth = { kind: 'none' 
     options.proxyRemoteUrl ? `proxy:\n  remoteurl: ${options.proxyRemoteUrl}\n` : '',
   ].join('\n'));
   const logs: string[] = [];
-  const child: ChildProcess = spawn(binary, ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (d: Buffer) => logs.push(d.toString()));
-  child.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://${host}`;
-  try {
-    await waitFor(`docker-registry on ${host}`, async () => (await fetch(`${url}/v2/`)).status > 0);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${logs.join('')}`, { cause: err });
-  }
+  let running: { child: ChildProcess; exited: Promise<void> } | undefined;
+  const launch = async (): Promise<void> => {
+    const child: ChildProcess = spawn(binary, ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d: Buffer) => logs.push(d.toString()));
+    child.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
+    running = { child, exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
+    try {
+      await waitFor(`docker-registry on ${host}`, async () => (await fetch(`${url}/v2/`)).status > 0);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}\n${logs.join('')}`, { cause: err });
+    }
+  };
+  const halt = async (): Promise<void> => {
+    if (!running) return;
+    running.child.kill('SIGTERM');
+    await running.exited;
+    running = undefined;
+  };
+  await launch();
   return {
     url, host, rootDir: join(dir.path, 'data'), tokenServer, logs,
+    pause: halt,
+    resume: launch,
     async stop() {
-      child.kill('SIGTERM');
-      await exited;
+      await halt();
       await tokenServer?.stop();
       dir.remove();
     },

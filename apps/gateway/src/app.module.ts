@@ -5,6 +5,7 @@ import { AuditLog, type AuditSink, PullAdmission } from '#access';
 import type { CacheServices } from '#cache';
 import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
+import type { Replication } from '#replication';
 import { RouteTable } from '#routing';
 import { createIdentities, identityControllers, identityPlugins, identityProviders, withPullPolicyExplain } from './access/identities';
 import { ACCESS_PLUGINS } from './access/access-control';
@@ -20,6 +21,7 @@ import { OciErrorFilter } from './http/oci-error.filter';
 import { CountingAuditSink } from './metrics/counting-audit-sink';
 import { GantryMetrics } from './metrics/gantry-metrics';
 import { MetricsController } from './metrics/metrics.controller';
+import { replicationControllers, replicationProviders } from './replication/replication-wiring';
 import { FileUploadSessionStore } from './uploads/file-upload-session-store';
 import { MemoryUploadSessionStore } from './uploads/memory-upload-session-store';
 import { RedisUploadSessionStore } from './uploads/redis-upload-session-store';
@@ -45,6 +47,8 @@ export interface GatewayDependencies {
   admission: PullAdmission;
   /** Prometheus metrics; counted and served only with `server.metrics` (the default). */
   metrics: GantryMetrics;
+  /** Replication rules' queues, when configured (redis and rules). */
+  replication?: Replication;
 }
 
 @Injectable()
@@ -80,7 +84,7 @@ export class AppModule {
       module: AppModule,
       controllers: [
         V2Controller, AdminController, CacheAdminController, AdminDocsController, ReadinessController, ...(metricsOn ? [MetricsController] : []),
-        ...identityControllers(identities), ...ACCESS_CONTROLLERS,
+        ...identityControllers(identities), ...ACCESS_CONTROLLERS, ...replicationControllers(deps.replication),
       ],
       providers: [
         { provide: GANTRY_CONFIG, useValue: deps.config },
@@ -103,6 +107,7 @@ export class AppModule {
           inject: [AdmissionGate],
         },
         ...accessProviders(deps.config),
+        ...replicationProviders(deps.replication),
         BackendLifecycle,
         RouteRegistries,
         RepositoryResolver,

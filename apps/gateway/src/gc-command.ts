@@ -9,8 +9,10 @@
  * Exit codes: 0 done, 1 a backend failed, 2 bad arguments or configuration.
  */
 import { loadConfig, type GantryConfig } from '#config';
-import { collectGarbage, type GcOptions } from '#registry';
-import { parseCommandLine, type Command, type FlagValues } from './bootstrap/cli-args';
+import type { GcOptions } from '#registry';
+import { parseCommandLine, type Command } from './bootstrap/cli-args';
+import { collectLocalBackends } from './gc/collect-local-backends';
+import { gcOptionsOf, GcUsageError } from './gc/gc-flags';
 
 const GC_COMMAND: Command = {
   name: 'gantry gc',
@@ -26,24 +28,6 @@ Removes manifests and blobs no tag reaches from every type: local backend.
   --version           print the version and exit`,
 };
 
-class UsageError extends Error {}
-
-function gcOptionsOf(values: FlagValues): GcOptions {
-  const options: GcOptions = {};
-  if (values['dry-run']) options.dryRun = true;
-  if (values.verify) options.verify = true;
-  const grace = values['grace-seconds'];
-  if (grace !== undefined) {
-    if (typeof grace !== 'string' || !/^\d+$/.test(grace)) throw new UsageError(`--grace-seconds needs a whole number of seconds, got ${String(grace) || 'nothing'}`);
-    options.graceSeconds = Number(grace);
-  }
-  return options;
-}
-
-function localBackends(config: GantryConfig): { name: string; path: string }[] {
-  return Object.entries(config.backends).flatMap(([name, backend]) => (backend.type === 'local' ? [{ name, path: backend.path }] : []));
-}
-
 async function main(argv: readonly string[]): Promise<number> {
   const cli = parseCommandLine(GC_COMMAND, argv, process.env);
   if (cli.action === 'exit') {
@@ -56,21 +40,17 @@ async function main(argv: readonly string[]): Promise<number> {
     options = gcOptionsOf(cli.values);
     config = loadConfig({ file: cli.configPath });
   } catch (err) {
-    const hint = err instanceof UsageError ? `\n${GC_COMMAND.usage}` : '';
+    const hint = err instanceof GcUsageError ? `\n${GC_COMMAND.usage}` : '';
     process.stderr.write(`gantry gc: ${(err as Error).message}${hint}\n`);
     return 2;
   }
-  let failed = false;
-  for (const backend of localBackends(config)) {
-    try {
-      const report = await collectGarbage(backend.path, options);
-      process.stdout.write(`${JSON.stringify({ backend: backend.name, path: backend.path, ...report })}\n`);
-    } catch (err) {
-      failed = true;
-      process.stdout.write(`${JSON.stringify({ backend: backend.name, path: backend.path, error: (err as Error).message })}\n`);
-    }
-  }
-  return failed ? 1 : 0;
+  // One line per backend, as before the progress events existed (`gantry gc` renders those).
+  const ok = await collectLocalBackends(config, options, (event) => {
+    if (event.event === 'progress') return;
+    const { event: _kind, ...line } = event;
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  });
+  return ok ? 0 : 1;
 }
 
 void main(process.argv.slice(2)).then(

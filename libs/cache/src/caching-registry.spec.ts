@@ -15,6 +15,8 @@ const MANIFEST = MediaType.OCI_MANIFEST;
 class FakeBackend {
   calls: string[] = [];
   failure: OciError | undefined;
+  /** Fails reads by tag only (a failover below answers digests from a replica). */
+  tagFailure: OciError | undefined;
   tags = new Map<string, Buffer>();
   release: (() => void) | undefined;
   private gate: Promise<void> | undefined;
@@ -27,6 +29,7 @@ class FakeBackend {
     this.calls.push(`GET ${reference}`);
     await this.gate;
     if (this.failure) throw this.failure;
+    if (this.tagFailure && !reference.includes(':')) throw this.tagFailure;
     const bytes = reference.includes(':') ? [...this.tags.values()].find((b) => digestOf(b) === reference) : this.tags.get(reference);
     if (!bytes) throw new OciError('MANIFEST_UNKNOWN');
     return { bytes, mediaType: JSON.parse(bytes.toString()).mediaType as string, digest: digestOf(bytes) };
@@ -172,6 +175,27 @@ describe('CachingRegistry', () => {
     on.advance(2500);
     on.backend.failure = new OciError('MANIFEST_UNKNOWN');
     await assert.rejects(on.registry.getManifest('app', 'v1', ALL), (err: OciError) => err.code === 'MANIFEST_UNKNOWN');
+  });
+
+  test('stale-if-error for a tag whose bytes were never cached (seen by a HEAD): asked by the digest last seen, never by the tag', async () => {
+    const { backend, registry } = setup({ tagTtlMs: 1000 });
+    backend.tags.set('v1', doc(INDEX, 1));
+    const { digest } = await registry.statManifest('app', 'v1', ALL);
+    backend.tags.set('v1', doc(INDEX, 2));
+    backend.tags.set('kept', doc(INDEX, 1));
+    backend.tagFailure = new OciError('UNAVAILABLE');
+    backend.calls = [];
+    const stale = await registry.getManifest('app', 'v1', ALL);
+    assert.equal(stale.cacheStatus, 'stale');
+    assert.equal(stale.digest, digest);
+    assert.ok(stale.bytes.equals(doc(INDEX, 1)));
+    assert.deepEqual(backend.calls, ['GET v1', `GET ${digest}`]);
+    // The digest cannot be had either: the client gets the upstream's error for the tag.
+    const other = setup({ tagTtlMs: 1000 });
+    other.backend.tags.set('v1', doc(INDEX, 1));
+    await other.registry.statManifest('app', 'v1', ALL);
+    other.backend.failure = new OciError('UNAVAILABLE', 'down');
+    await assert.rejects(other.registry.getManifest('app', 'v1', ALL), (err: OciError) => err.code === 'UNAVAILABLE');
   });
 
   test('a push through the decorator replaces the tag and the tag list at once', async () => {

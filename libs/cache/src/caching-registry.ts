@@ -90,6 +90,9 @@ export class CachingRegistry extends ForwardingRegistry {
         return { answer: manifest, value: targetOf(manifest) };
       },
       answer: (target) => this.cachedManifest(repo, target.digest),
+      // The bytes were never cached (the tag was seen by a HEAD) or were evicted: the digest the
+      // tag last had is asked for by digest, never the tag (a failover below serves it from a replica).
+      staleAnswer: (target) => this.manifestByDigest(repo, target.digest, accept),
     }));
   }
 

@@ -9,7 +9,7 @@ export type RedisClient = Redis | Cluster;
  * while Redis is away (no offline queue, one retry), so callers fall back at once instead of
  * queueing requests behind a dead connection; ioredis keeps reconnecting in the background.
  */
-export function createRedisClient(config: RedisConfig, options: { connectionName?: string } = {}): RedisClient {
+export function createRedisClient(config: RedisConfig, options: { connectionName?: string; overrides?: RedisOptions } = {}): RedisClient {
   const common: RedisOptions = {
     lazyConnect: false,
     enableOfflineQueue: false,
@@ -19,8 +19,10 @@ export function createRedisClient(config: RedisConfig, options: { connectionName
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     ...(config.password ? { password: config.password } : {}),
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),
+    // A queue's connections (BullMQ) wait instead of failing fast: blocking reads, no retry limit.
+    ...options.overrides,
   };
-  if (config.cluster) return new Cluster(config.cluster.nodes, { redisOptions: common, enableOfflineQueue: false });
+  if (config.cluster) return new Cluster(config.cluster.nodes, { redisOptions: common, enableOfflineQueue: common.enableOfflineQueue ?? false });
   if (config.sentinel) {
     return new Redis({
       ...common,

@@ -24,6 +24,12 @@ export interface TimedRead<T, A> {
   fetch(): Promise<{ answer: A; value: T }>;
   /** The answer from a cached value, or undefined when it cannot be built (its manifest was evicted). */
   answer(value: T): Promise<A | undefined>;
+  /**
+   * The answer from a stale value while the upstream fails, when `answer` cannot build it: e.g.
+   * a tag's manifest fetched by the digest last seen (which a failover below may serve from a
+   * replica). Failing, it leaves the upstream's error to the client. Absent: `answer` only.
+   */
+  staleAnswer?(value: T): Promise<A | undefined>;
 }
 
 /**
@@ -59,7 +65,7 @@ export class TimedCache {
       return { ...fetched.answer, cacheStatus: 'miss' };
     } catch (err) {
       if (!cached || !isUpstreamFailure(err) || read.staleIfErrorMs <= 0 || age > read.staleIfErrorMs) throw err;
-      const answer = await read.answer(cached.value);
+      const answer = (await read.answer(cached.value)) ?? (await read.staleAnswer?.(cached.value).catch(() => undefined));
       if (!answer) throw err;
       this.logger.warn(
         { backend: read.backend, object: read.what, ageMs: age, err: (err as Error).message },

@@ -18,10 +18,10 @@ test('no file means Docker Hub under hub/ and the embedded local store for every
   const config = loadConfig({ env: {} });
   assert.deepEqual(config.backends.local, { type: 'local', path: './data', delete: true, uploadExpirySeconds: 86400 });
   assert.equal(config.backends.hub?.type, 'dockerhub');
-  const cacheDefaults = { cache: true, tagTtl: 60_000, listTtl: 30_000, staleIfError: 86_400_000 };
+  const routeDefaults = { cache: true, tagTtl: 60_000, listTtl: 30_000, staleIfError: 86_400_000, replicas: [] };
   assert.deepEqual(config.routes, [
-    { prefix: 'hub/', backend: 'hub', upstreamPrefix: '', ...cacheDefaults },
-    { prefix: '', backend: 'local', upstreamPrefix: '', ...cacheDefaults },
+    { prefix: 'hub/', backend: 'hub', upstreamPrefix: '', ...routeDefaults },
+    { prefix: '', backend: 'local', upstreamPrefix: '', ...routeDefaults },
   ]);
   assert.equal(config.cache.memory, 64 * 1024 * 1024);
   assert.equal(config.redis, undefined);

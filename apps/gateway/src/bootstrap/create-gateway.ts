@@ -8,6 +8,7 @@ import type { GantryConfig } from '#config';
 import { backendSharedState, createCacheServices } from '#cache';
 import { createBackend, type Registry } from '#registry';
 import { RouteTable } from '#routing';
+import { Replication } from '#replication';
 import { AppModule } from '../app.module';
 import { AdminOpenApiDocument, buildAdminOpenApi } from '../admin/openapi/admin-openapi';
 import { logAccess } from '../http/access-log';
@@ -53,7 +54,9 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache, admission, metrics }), adapter, {
+  // The source and destination of copies are the backends themselves, not the routes' caches.
+  const replication = Replication.fromConfig(config, backends, logger);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache, admission, metrics, ...(replication ? { replication } : {}) }), adapter, {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
   });

@@ -6,3 +6,5 @@ export const LOGGER = Symbol('Logger');
 export const CACHE_SERVICES = Symbol('CacheServices');
 /** AuditSink (libs/access): where access decisions are recorded. */
 export const AUDIT_SINK = Symbol('AuditSink');
+/** Replication (libs/replication), present when rules are configured; absent otherwise. */
+export const REPLICATION = Symbol('Replication');

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OciError, parseDigest } from '#oci';
 import type { ByteRange } from '#registry';
 import { cacheHeaders } from '../http/cache-headers';
+import { servedByHeader } from '../http/served-by-header';
 import { parseRangeHeader } from '../http/range-header';
 import { sendEmpty } from '../http/responses';
 import { RepositoryResolver, type ResolvedRepository } from './repository-resolver';
@@ -26,6 +27,7 @@ export class BlobsHandler {
             'accept-ranges': 'bytes',
             etag: `"${digest}"`,
             ...cacheHeaders(meta.cacheStatus),
+            ...servedByHeader(meta.servedBy),
           })
           .send();
         return;
@@ -53,7 +55,7 @@ export class BlobsHandler {
     }
     const body = await repo.registry.getBlob(repo.upstreamName, digest, range);
     if (body.kind === 'redirect') {
-      sendEmpty(reply, 307, { location: body.location, 'docker-content-digest': digest });
+      sendEmpty(reply, 307, { location: body.location, 'docker-content-digest': digest, ...servedByHeader(body.servedBy) });
       return;
     }
     const headers: Record<string, string | number> = {
@@ -62,6 +64,7 @@ export class BlobsHandler {
       'accept-ranges': 'bytes',
       etag: `"${digest}"`,
       ...cacheHeaders(body.cacheStatus),
+      ...servedByHeader(body.servedBy),
     };
     if (body.range) {
       headers['content-range'] = `bytes ${body.range.start}-${body.range.end}/${body.size}`;

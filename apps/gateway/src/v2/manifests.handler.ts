@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { digestOf, MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, OciError, parseLookupReference, parseManifest, parseReference } from '#oci';
 import { cacheHeaders } from '../http/cache-headers';
+import { servedByHeader } from '../http/served-by-header';
 import { readCappedBody } from '../http/request-body';
 import { sendEmpty } from '../http/responses';
+import { PushTrigger } from '../replication/push-trigger';
 import { AdmissionGate } from './admission-gate';
 import { RepositoryResolver } from './repository-resolver';
 import { manifestPath } from './v2-routes';
@@ -13,6 +15,7 @@ export class ManifestsHandler {
   constructor(
     private readonly resolver: RepositoryResolver,
     private readonly admission: AdmissionGate,
+    private readonly pushTrigger: PushTrigger,
   ) {}
 
   async handle(req: FastifyRequest, reply: FastifyReply, name: string, reference: string): Promise<void> {
@@ -30,6 +33,7 @@ export class ManifestsHandler {
           .headers({
             ...manifest.upstreamHeaders,
             ...cacheHeaders(manifest.cacheStatus),
+            ...servedByHeader(manifest.servedBy),
             'content-type': manifest.mediaType,
             'content-length': manifest.bytes.length,
             'docker-content-digest': manifest.digest,
@@ -47,6 +51,7 @@ export class ManifestsHandler {
           .headers({
             ...meta.upstreamHeaders,
             ...cacheHeaders(meta.cacheStatus),
+            ...servedByHeader(meta.servedBy),
             'content-type': meta.mediaType,
             'content-length': meta.size,
             'docker-content-digest': meta.digest,
@@ -75,6 +80,7 @@ export class ManifestsHandler {
         };
         if (result.subject) headers['oci-subject'] = result.subject;
         this.admission.manifestPushed(repo, reference, result.subject ?? parsed.subject?.digest);
+        await this.pushTrigger.manifestPushed(repo.backendName, repo.upstreamName, reference, result.digest);
         sendEmpty(reply, 201, headers);
         return;
       }

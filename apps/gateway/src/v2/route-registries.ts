@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { BlobCache, BlobCachingRegistry, type CacheCounts, CacheCounters, type CacheServices, CachingRegistry, InFlight } from '#cache';
 import type { GantryConfig } from '#config';
-import type { Registry } from '#registry';
+import { FailoverRegistry, type Registry } from '#registry';
 import { RouteTable, type RouteRule } from '#routing';
 import { BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from '../bootstrap/tokens';
 
@@ -20,7 +20,8 @@ interface RouteEntry {
 }
 
 /**
- * The one place where a route's Registry is composed: the backend, behind the disk blob cache
+ * The one place where a route's Registry is composed: the backend (with its replicas behind a
+ * failover decorator when the route lists `replicas`), behind the disk blob cache
  * when the route has `blobCache`, wrapped by the cache decorator with the route's settings
  * (unless the route says `cache: false`, or the backend is the embedded local store, which gets
  * neither). Built once at start.
@@ -44,6 +45,10 @@ export class RouteRegistries {
       let backend = backends.get(rule.backend);
       if (!backend || !settings) return;
       const local = config.backends[rule.backend]?.type === 'local';
+      // Failover sits right above the backend: the blob cache fills from whoever served, and the
+      // cache above answers tags with the digest it last saw, which then fails over by digest.
+      const replicas = settings.replicas.map((name) => backends.get(name)).filter((replica) => replica !== undefined);
+      if (replicas.length > 0) backend = new FailoverRegistry(backend, replicas, logger);
       if (settings.blobCache && !local) {
         const { path, maxBytes } = settings.blobCache;
         let blobCache = blobCaches.get(path);

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { CacheAnnotated } from './cache-status';
+import type { ServedByAnnotated } from './served-by';
 
 /** An inclusive byte range as the `Range: bytes=start-end` header gives it. */
 export interface ByteRange {
@@ -8,12 +9,13 @@ export interface ByteRange {
   end?: number;
 }
 
-export interface BlobMeta extends CacheAnnotated {
+export interface BlobMeta extends CacheAnnotated, ServedByAnnotated {
   digest: string;
   size: number;
 }
 
 export type BlobBody = CacheAnnotated &
+  ServedByAnnotated &
   (
   | {
       kind: 'stream';

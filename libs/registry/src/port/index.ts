@@ -6,3 +6,4 @@ export * from './uploads';
 export * from './cache-status';
 export * from './shared-state';
 export * from './backend-observer';
+export * from './served-by';

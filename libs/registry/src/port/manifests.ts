@@ -1,8 +1,9 @@
 import type { Descriptor } from '#oci';
 import type { CacheAnnotated } from './cache-status';
+import type { ServedByAnnotated } from './served-by';
 
 /** A manifest exactly as stored: bytes are never re-serialised. */
-export interface ManifestContent extends CacheAnnotated {
+export interface ManifestContent extends CacheAnnotated, ServedByAnnotated {
   bytes: Buffer;
   mediaType: string;
   digest: string;
@@ -10,7 +11,7 @@ export interface ManifestContent extends CacheAnnotated {
   upstreamHeaders?: Record<string, string>;
 }
 
-export interface ManifestMeta extends CacheAnnotated {
+export interface ManifestMeta extends CacheAnnotated, ServedByAnnotated {
   mediaType: string;
   digest: string;
   size: number;

@@ -157,3 +157,53 @@ export const robotListSchema: SchemaObject = {
   },
   required: ['robots'],
 };
+
+const location: SchemaObject = {
+  type: 'object',
+  properties: { backend: { type: 'string', example: 'ecr-prod' }, repository: { type: 'string', example: 'payments/api' } },
+  required: ['backend', 'repository'],
+};
+
+export const replicationJobSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    state: { type: 'string', example: 'completed', description: 'BullMQ\'s: waiting, active, delayed, completed, failed, prioritized, waiting-children' },
+    rule: { type: 'string', example: 'ecr-to-gar' },
+    trigger: { type: 'string', example: 'on-push' },
+    source: location,
+    destination: location,
+    tag: { type: 'string' },
+    digest: { type: 'string' },
+    progress: { description: 'What the copy has done so far' },
+    attemptsMade: { type: 'integer' },
+    attempts: { type: 'integer' },
+    failedReason: { type: 'string' },
+    createdAt: timestamp,
+    startedAt: timestamp,
+    finishedAt: timestamp,
+    result: { description: 'What a finished copy did' },
+  },
+  required: ['id', 'state', 'rule', 'trigger', 'source', 'destination', 'digest', 'attemptsMade', 'attempts', 'createdAt'],
+};
+
+export const replicationJobListSchema: SchemaObject = {
+  type: 'object',
+  properties: { jobs: { type: 'array', items: replicationJobSchema } },
+  required: ['jobs'],
+};
+
+export const replicationRunSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    rule: { type: 'string', example: 'ecr-to-gar' },
+    repository: { type: 'string', example: 'payments/api', description: 'Only this repository (as the source backend knows it); absent: every one the rule takes' },
+  },
+  required: ['rule'],
+};
+
+export const replicationRunAnswerSchema: SchemaObject = {
+  type: 'object',
+  properties: { rule: { type: 'string' }, repository: { type: 'string' }, jobs: { type: 'array', items: { type: 'string' }, description: 'The ids of the jobs queued' } },
+  required: ['rule', 'jobs'],
+};

@@ -1,7 +1,7 @@
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { MediaType, OciError } from '#oci';
 import type { ChunkInput, UploadProgress } from '../../port';
 import { discard, header } from './body';
+import { ChunkRelay } from './chunk-relay';
 import { redirectTarget } from './redirects';
 import type { UpstreamClient, UpstreamReply } from './upstream-client';
 
@@ -147,33 +147,4 @@ export function uploadedSize(reply: UpstreamReply, expected: number): number {
 
 export function outOfOrder(size: number): OciError {
   return new OciError('RANGE_INVALID', `chunk does not start at offset ${size}`, { headers: { range: `0-${Math.max(0, size - 1)}` } });
-}
-
-/**
- * Carries a client's chunk to the upstream and counts what it carried. When the client's body
- * breaks off (it went away, or fell idle and was cut), the relay ends cleanly after the bytes
- * that did arrive.
- */
-class ChunkRelay extends Transform {
-  bytes = 0;
-  /** The source ended before its end: what was relayed is all there will be. */
-  brokeOff = false;
-
-  constructor(source: Readable) {
-    super();
-    const endEarly = (): void => {
-      this.brokeOff = true;
-      if (!this.writableEnded && !this.destroyed) this.end();
-    };
-    source.on('error', endEarly);
-    source.on('close', () => {
-      if (!source.readableEnded) endEarly();
-    });
-    source.pipe(this);
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    callback(null, chunk);
-  }
 }

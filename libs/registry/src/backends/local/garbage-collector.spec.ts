@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectGarbage } from './garbage-collector';
+import { collectGarbage, type GcProgress } from './garbage-collector';
 import { blob, blobFile, body, filesUnder, fixture, indexOf, pushImage, rejectsWith, type Fixture } from './spec-helpers';
 
 describe('local backend: garbage collection', () => {
@@ -32,6 +32,20 @@ describe('local backend: garbage collection', () => {
     await r.writeChunk('app', uploading.handle, { body: body('partial'), offset: 0 });
     return { child, index, sig, orphan, lone, uploading };
   }
+
+  test('reports progress: each repository marked, then each blob swept, in order', async () => {
+    await populate();
+    await pushImage(f.registry, 'other').then((m) => f.registry.putManifest('other', 'v1', m));
+    const events: GcProgress[] = [];
+    await collectGarbage(f.store, { graceSeconds: 0, onProgress: (p) => events.push({ ...p }) });
+    const marks = events.filter((e) => e.phase === 'mark');
+    const sweeps = events.filter((e) => e.phase === 'sweep');
+    assert.deepEqual(marks, [0, 1, 2].map((done) => ({ phase: 'mark', done, total: 2 })));
+    assert.deepEqual(events, [...marks, ...sweeps], 'every mark event comes before the sweep');
+    const total = sweeps[0]!.total;
+    assert.ok(total > 0);
+    assert.deepEqual(sweeps, Array.from({ length: total + 1 }, (_, done) => ({ phase: 'sweep', done, total })));
+  });
 
   test('removes what no tag reaches and keeps what it does, referrers included', async () => {
     const { child, index, sig, orphan, lone, uploading } = await populate();

@@ -25,6 +25,15 @@ export interface GcOptions {
   verify?: boolean;
   /** Nothing modified more recently than this is deleted. Default 3600. */
   graceSeconds?: number;
+  /** Told after each repository is marked and each blob is swept (for a progress display). */
+  onProgress?: (progress: GcProgress) => void;
+}
+
+/** Where a collection is: `mark` counts repositories, `sweep` counts blobs. */
+export interface GcProgress {
+  phase: 'mark' | 'sweep';
+  done: number;
+  total: number;
 }
 
 export interface GcReport {
@@ -63,7 +72,9 @@ export async function collectGarbage(storePath: string, options: GcOptions = {})
   const markedBlobs = new Set<string>();
   const repos = await findRepositories(layout);
   report.repositories = repos.length;
-  for (const repo of repos) {
+  const progress = options.onProgress ?? (() => undefined);
+  progress({ phase: 'mark', done: 0, total: repos.length });
+  for (const [done, repo] of repos.entries()) {
     const revisions = (await listDir(layout.revisionsDir(repo))).filter((e) => SHA256_HEX.test(e));
     const kept = await markRepository(layout, repo, revisions, markedBlobs, isOld);
     report.manifestsMarked += kept.size;
@@ -74,11 +85,16 @@ export async function collectGarbage(storePath: string, options: GcOptions = {})
       await removeReferrerRecords(layout, repo, hex);
       await removeFile(layout.revisionFile(repo, hex));
     }
+    progress({ phase: 'mark', done: done + 1, total: repos.length });
   }
   report.blobsMarked = markedBlobs.size;
 
   const removedBlobs = new Set<string>();
-  for (const hex of await allBlobs(layout)) {
+  const blobs = await allBlobs(layout);
+  progress({ phase: 'sweep', done: 0, total: blobs.length });
+  for (const [done, hex] of blobs.entries()) {
+    // Counted at the top, for the blob before: the `continue`s below skip the loop's end.
+    if (done > 0) progress({ phase: 'sweep', done, total: blobs.length });
     const data = layout.blobData(hex);
     const st = await statIfExists(data);
     if (!st) continue;
@@ -94,6 +110,7 @@ export async function collectGarbage(storePath: string, options: GcOptions = {})
       removedBlobs.add(hex);
     }
   }
+  progress({ phase: 'sweep', done: blobs.length, total: blobs.length });
   if (!dryRun) await removeDanglingLinks(layout, repos, removedBlobs, isOld);
   return report;
 }

@@ -1,2 +1,2 @@
 export { LocalRegistry, type LocalRegistryConfig } from './local-registry';
-export { collectGarbage, type GcOptions, type GcReport } from './garbage-collector';
+export { collectGarbage, type GcOptions, type GcProgress, type GcReport } from './garbage-collector';

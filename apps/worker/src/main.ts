@@ -1,0 +1,83 @@
+import { AuditLog } from '#access';
+import { backendSharedState, createCacheServices } from '#cache';
+import { ConfigError, loadConfig, type GantryConfig } from '#config';
+import { createBackend, type Registry } from '#registry';
+import { defaultImageCopier, Replication, replicationAuditEvent } from '#replication';
+import { parseCommandLine, type Command } from '../../gateway/src/bootstrap/cli-args';
+import { createLogger } from '../../gateway/src/bootstrap/logger';
+
+const WORKER_COMMAND: Command = {
+  name: 'gantry worker',
+  options: {},
+  usage: `usage: gantry worker [--config path]
+Runs the replication workers (BullMQ on the configured redis): copies images as the
+replication rules say, and the rules' cron and reconcile schedulers. Run as many as you like.
+
+  --config path   the configuration file (default: $GANTRY_CONFIG); it needs redis and
+                  replication.rules
+  -h, --help      print this help and exit
+  --version       print the version and exit
+
+SIGTERM: running copies get server.shutdownGraceSeconds to finish, then go back to the queue.`,
+};
+
+/** Exit codes: 0 stopped cleanly, 1 failed to start, 2 bad arguments or configuration. */
+async function main(): Promise<void> {
+  const cli = parseCommandLine(WORKER_COMMAND, process.argv.slice(2), process.env);
+  if (cli.action === 'exit') {
+    (cli.code === 0 ? process.stdout : process.stderr).write(cli.text);
+    process.exitCode = cli.code;
+    return;
+  }
+  let config: GantryConfig;
+  try {
+    config = loadConfig({ file: cli.configPath });
+  } catch (err) {
+    return fail(2, (err as Error).message);
+  }
+  if (!config.replication || config.replication.rules.length === 0) {
+    return fail(2, 'replication.rules: no replication rules configured; a worker has nothing to do');
+  }
+  const logger = createLogger(config.server.logLevel).child({ process: 'worker' });
+  const cache = createCacheServices(config, logger);
+  const backends = new Map<string, Registry>();
+  try {
+    for (const [name, backendConfig] of Object.entries(config.backends)) {
+      backends.set(name, await createBackend(name, backendConfig, logger, backendSharedState(cache, name, logger)));
+    }
+  } catch (err) {
+    await cache.close();
+    if (err instanceof ConfigError) return fail(2, err.message);
+    throw err;
+  }
+  const replication = Replication.fromConfig(config, backends, logger)!;
+  const audit = new AuditLog(config.auth?.audit.destination ?? 'stdout');
+  await replication.startWorkers(defaultImageCopier(), (outcome) => audit.record(replicationAuditEvent(outcome)));
+  logger.info({ pid: process.pid }, 'Gantry worker running');
+
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'worker shutting down: finishing running copies');
+    const graceMs = config.server.shutdownGraceSeconds * 1000;
+    // Past the grace period and the hand-back, nothing may hold the process.
+    setTimeout(() => process.exit(1), graceMs + 10_000).unref();
+    void (async () => {
+      await replication.close(graceMs);
+      await Promise.allSettled([...backends.values()].map((b) => b.close()));
+      await cache.close();
+      audit.flush();
+      process.exit(0);
+    })();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`gantry worker: ${message}\n`);
+  process.exit(code);
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`gantry worker: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

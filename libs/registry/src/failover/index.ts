@@ -1,0 +1,2 @@
+export * from './failover-registry';
+export * from './primary-failure';
