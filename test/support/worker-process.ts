@@ -3,10 +3,12 @@ import { GATEWAY_NODE_FLAGS } from '../../apps/gateway/src/bootstrap/node-flags'
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { tempDir, waitFor } from './temp';
+import { freePort, tempDir, waitFor } from './temp';
 
 export interface WorkerProcess {
   pid: number;
+  /** Its own listener (`replication.workerListen`): http://127.0.0.1:port, for /metrics and /healthz. */
+  url: string;
   /** Everything the process printed (structured logs). */
   logs: string[];
   /** Sends `signal` (SIGTERM: graceful) and waits for the exit code. */
@@ -22,9 +24,14 @@ function writeConfig(config: Record<string, unknown>): { dir: ReturnType<typeof 
   return { dir, path };
 }
 
-/** Starts the built replication worker (`npm run worker`) as its own process, waiting until its workers run. */
+/**
+ * Starts the built replication worker (`npm run worker`) as its own process, waiting until its workers run.
+ * Its listener goes on a free port unless the config names one (several workers run side by side).
+ */
 export async function startWorker(config: Record<string, unknown>): Promise<WorkerProcess> {
-  const { dir, path } = writeConfig(config);
+  const replication = (config.replication ?? {}) as Record<string, unknown>;
+  const workerListen = (replication.workerListen as string | undefined) ?? `127.0.0.1:${await freePort()}`;
+  const { dir, path } = writeConfig({ ...config, replication: { ...replication, workerListen } });
   const logs: string[] = [];
   const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, MAIN, '--config', path], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d: Buffer) => logs.push(d.toString()));
@@ -44,6 +51,7 @@ export async function startWorker(config: Record<string, unknown>): Promise<Work
   }
   return {
     pid: child.pid!,
+    url: `http://${workerListen}`,
     logs,
     stop(signal: NodeJS.Signals = 'SIGTERM') {
       stopping ??= (async () => {

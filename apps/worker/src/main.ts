@@ -2,9 +2,15 @@ import { AuditLog } from '#access';
 import { backendSharedState, createCacheServices } from '#cache';
 import { ConfigError, loadConfig, type GantryConfig } from '#config';
 import { createBackend, type Registry } from '#registry';
-import { defaultImageCopier, Replication, replicationAuditEvent } from '#replication';
+import type { Server } from 'node:http';
+import { Registry as MetricsRegistry } from 'prom-client';
+import { defaultImageCopier, Replication, replicationAuditEvent, ReplicationMetrics } from '#replication';
 import { parseCommandLine, type Command } from '../../gateway/src/bootstrap/cli-args';
+import { describeListenError } from '../../gateway/src/bootstrap/listen-error';
 import { createLogger } from '../../gateway/src/bootstrap/logger';
+import { collectProcessMetrics } from '../../gateway/src/metrics/process-metrics';
+import { WorkerHealth } from './worker-health';
+import { startWorkerListener } from './worker-listener';
 
 const WORKER_COMMAND: Command = {
   name: 'gantry worker',
@@ -52,8 +58,32 @@ async function main(): Promise<void> {
   }
   const replication = Replication.fromConfig(config, backends, logger)!;
   const audit = new AuditLog(config.auth?.audit.destination ?? 'stdout');
-  await replication.startWorkers(defaultImageCopier(), (outcome) => audit.record(replicationAuditEvent(outcome)));
-  logger.info({ pid: process.pid }, 'Gantry worker running');
+  // Its own small registry: process metrics and the copies that ran here (the gateway counts the queues).
+  const registry = new MetricsRegistry();
+  collectProcessMetrics(registry);
+  const metrics = new ReplicationMetrics(registry);
+  const health = new WorkerHealth({
+    workersRunning: () => replication.workersRunning(),
+    ping: () => replication.queues.connection.ping(),
+    windowMs: config.replication.workerHealthWindow,
+  });
+  const listen = config.replication.workerListen;
+  let listener: Server;
+  try {
+    // Before the workers start: a port already taken stops the process before it takes any job.
+    listener = await startWorkerListener(listen, registry, health);
+  } catch (err) {
+    await replication.close(0);
+    await Promise.allSettled([...backends.values()].map((b) => b.close()));
+    await cache.close();
+    return fail(1, describeListenError(err, listen) ?? `cannot listen on ${listen}: ${(err as Error).message}`);
+  }
+  await replication.startWorkers(defaultImageCopier(), (outcome) => {
+    metrics.copyEnded(outcome);
+    audit.record(replicationAuditEvent(outcome));
+  });
+  health.start();
+  logger.info({ pid: process.pid, listen }, `Gantry worker running; /metrics and /healthz on ${listen}`);
 
   const stop = (signal: string): void => {
     logger.info({ signal }, 'worker shutting down: finishing running copies');
@@ -61,6 +91,8 @@ async function main(): Promise<void> {
     // Past the grace period and the hand-back, nothing may hold the process.
     setTimeout(() => process.exit(1), graceMs + 10_000).unref();
     void (async () => {
+      health.stop();
+      listener.close();
       await replication.close(graceMs);
       await Promise.allSettled([...backends.values()].map((b) => b.close()));
       await cache.close();

@@ -337,6 +337,10 @@ const replicationSchema = z.strictObject({
   blobConcurrency: z.number().int().positive().default(4),
   /** How often `reconcile` rules compare source tags with what was last copied. */
   reconcileInterval: duration.default(300_000),
+  /** A worker process's own HTTP listener: GET /metrics and GET /healthz. */
+  workerListen: listenAddress.default('127.0.0.1:9464'),
+  /** A worker process is unhealthy (/healthz 503) when Redis has not answered a ping for this long. */
+  workerHealthWindow: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(30_000),
   rules: z.array(replicationRuleSchema).default([]),
 });
 

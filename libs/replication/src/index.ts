@@ -11,3 +11,5 @@ export * from './replication-jobs';
 export * from './replication-workers';
 export * from './replication';
 export * from './replication-audit';
+export * from './queue-job-counts';
+export * from './replication-metrics';

@@ -77,6 +77,11 @@ export class ReplicationWorkers {
     this.logger.info({ queues: queues.destinations().map(copyQueueName), concurrency: config.concurrency }, 'replication workers started');
   }
 
+  /** Whether every BullMQ worker of this process is running (not closed); a liveness check. */
+  allRunning(): boolean {
+    return this.workers.length > 0 && this.workers.every((w) => w.isRunning());
+  }
+
   /**
    * Stops taking jobs and lets running copies finish for `graceMs`; then aborts them and hands
    * them back to the queue (another worker resumes them where the destination's upload stands).

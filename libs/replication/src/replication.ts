@@ -78,6 +78,11 @@ export class Replication {
     if (schedulers.length > 0) this.logger.info({ schedulers }, 'replication schedulers set');
   }
 
+  /** Whether this process's workers are started and running (false before startWorkers and after close). */
+  workersRunning(): boolean {
+    return this.workers?.allRunning() ?? false;
+  }
+
   /** Workers get `graceMs` to finish running copies before they are handed back; then the queues close. */
   async close(graceMs: number): Promise<void> {
     await this.workers?.close(graceMs);

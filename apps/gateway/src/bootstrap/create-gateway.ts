@@ -8,7 +8,7 @@ import type { GantryConfig } from '#config';
 import { backendSharedState, createCacheServices } from '#cache';
 import { createBackend, type Registry } from '#registry';
 import { RouteTable } from '#routing';
-import { Replication } from '#replication';
+import { QueueJobCounts, Replication } from '#replication';
 import { AppModule } from '../app.module';
 import { AdminOpenApiDocument, buildAdminOpenApi } from '../admin/openapi/admin-openapi';
 import { logAccess } from '../http/access-log';
@@ -19,6 +19,9 @@ import { requestCounter } from '../metrics/request-metrics';
 import { packageVersion } from './cli-args';
 import { httpsOptions } from './https-options';
 import { NestPinoLogger } from './logger';
+
+/** A scrape storm reads the queues' job counts from Redis once per `maxAgeMs`; an outage answers within `timeoutMs`. */
+const QUEUE_COUNTS_READ = { maxAgeMs: 5000, timeoutMs: 1000 };
 
 /** Builds the gateway app: backends from config, Fastify with bodies left as raw streams. */
 export async function createGateway(config: GantryConfig, logger: Logger): Promise<NestFastifyApplication> {
@@ -56,6 +59,8 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
   });
   // The source and destination of copies are the backends themselves, not the routes' caches.
   const replication = Replication.fromConfig(config, backends, logger);
+  // Job counts of the shared queues, whichever process runs the workers.
+  if (replication && metricsOn) metrics.replication.watchQueues(new QueueJobCounts(replication.queues, QUEUE_COUNTS_READ));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache, admission, metrics, ...(replication ? { replication } : {}) }), adapter, {
     logger: new NestPinoLogger(logger),
     bodyParser: false,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { ReplicationOutcome } from '#replication';
 import { GantryMetrics } from './gantry-metrics';
 
 /** The typed API the replication side and the backends call, as Prometheus sees it. */
@@ -7,21 +8,30 @@ describe('GantryMetrics', () => {
   const linesOf = async (metrics: GantryMetrics, prefix: string): Promise<string[]> =>
     (await metrics.render()).body.split('\n').filter((line) => line.startsWith(prefix));
 
-  test('replication: jobs by rule and state, queue depth by state, copied bytes by source and destination', async () => {
+  test('replication: jobs by rule and state; copies and copied bytes by source, destination and result', async () => {
     const metrics = new GantryMetrics({ defaultMetrics: false });
     metrics.replicationJob('ecr-to-gar', 'queued');
     metrics.replicationJob('ecr-to-gar', 'queued');
     metrics.replicationJob('ecr-to-gar', 'completed');
-    metrics.replicationQueueDepth({ waiting: 3, active: 1 });
-    metrics.replicationQueueDepth({ waiting: 0, active: 2 });
-    metrics.replicationCopied('ecr-prod', 'gar-eu', 1000);
-    metrics.replicationCopied('ecr-prod', 'gar-eu', 24);
+    const outcome = (status: 'completed' | 'failed', bytesCopied: number): ReplicationOutcome => ({
+      jobId: 'j',
+      status,
+      attempts: 1,
+      data: {
+        rule: 'ecr-to-gar', trigger: 'on-push', digest: `sha256:${'a'.repeat(64)}`,
+        source: { backend: 'ecr-prod', repository: 'payments/api' }, destination: { backend: 'gar-eu', repository: 'payments/api' },
+      },
+      ...(status === 'completed' ? { result: { digest: `sha256:${'a'.repeat(64)}`, manifests: 1, referrers: 0, blobsCopied: 2, blobsSkipped: 0, blobsMounted: 0, bytesCopied } } : {}),
+    });
+    metrics.replication.copyEnded(outcome('completed', 1000));
+    metrics.replication.copyEnded(outcome('completed', 24));
+    metrics.replication.copyEnded(outcome('failed', 0));
     assert.deepEqual(await linesOf(metrics, 'gantry_replication_'), [
+      'gantry_replication_copies_total{source="ecr-prod",destination="gar-eu",result="completed"} 2',
+      'gantry_replication_copies_total{source="ecr-prod",destination="gar-eu",result="failed"} 1',
+      'gantry_replication_copied_bytes_total{source="ecr-prod",destination="gar-eu"} 1024',
       'gantry_replication_jobs_total{rule="ecr-to-gar",state="queued"} 2',
       'gantry_replication_jobs_total{rule="ecr-to-gar",state="completed"} 1',
-      'gantry_replication_queue_jobs{state="waiting"} 0',
-      'gantry_replication_queue_jobs{state="active"} 2',
-      'gantry_replication_copied_bytes_total{source="ecr-prod",destination="gar-eu"} 1024',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { BackendObserver, Registry as Backend, UpstreamRequestOutcome } from '#registry';
+import { ReplicationMetrics } from '#replication';
 import { type CounterRecord, FastCounter, FastHistogram, type HistogramData, statusClass } from './labelled';
 import { collectProcessMetrics } from './process-metrics';
 
@@ -39,6 +40,8 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
  */
 export class GantryMetrics implements BackendObserver {
   readonly registry = new Registry();
+  /** Copies by inline workers, and the shared queues' job counts (watchQueues, with replication configured). */
+  readonly replication = new ReplicationMetrics(this.registry);
 
   private readonly requests = new FastCounter(
     this.registry,
@@ -108,18 +111,6 @@ export class GantryMetrics implements BackendObserver {
     labelNames: ['rule', 'state'] as const,
     registers: [this.registry],
   });
-  private readonly replicationQueue = new Gauge({
-    name: 'gantry_replication_queue_jobs',
-    help: 'Replication jobs in the queue now, by BullMQ state (waiting, active, delayed, failed).',
-    labelNames: ['state'] as const,
-    registers: [this.registry],
-  });
-  private readonly replicationBytes = new Counter({
-    name: 'gantry_replication_copied_bytes_total',
-    help: 'Blob bytes copied by replication, by source and destination backend.',
-    labelNames: ['source', 'destination'] as const,
-    registers: [this.registry],
-  });
 
   /** By route, backend, method and exact status: all bounded, and one Map lookup per request. */
   private readonly requestSeries = new Map<string, RequestSeries>();
@@ -173,16 +164,6 @@ export class GantryMetrics implements BackendObserver {
   /** A job of `rule` reached `state` (count once per transition). */
   replicationJob(rule: string, state: ReplicationJobState): void {
     this.replicationJobs.labels(rule, state).inc();
-  }
-
-  /** Jobs in the queue now by BullMQ state (from `queue.getJobCounts()`), e.g. before a scrape. */
-  replicationQueueDepth(counts: Readonly<Record<string, number>>): void {
-    for (const [state, count] of Object.entries(counts)) this.replicationQueue.labels(state).set(count);
-  }
-
-  /** Blob bytes a copy wrote to `destination`, read from `source` (both backend names). */
-  replicationCopied(source: string, destination: string, bytes: number): void {
-    if (bytes > 0) this.replicationBytes.labels(source, destination).inc(bytes);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { GantryConfig } from '#config';
 import { defaultImageCopier, type Replication, replicationAuditEvent } from '#replication';
 import { AUDIT_SINK, GANTRY_CONFIG, REPLICATION } from '../bootstrap/tokens';
 import { ReplicationAdminController } from '../admin/replication-admin.controller';
+import { GantryMetrics } from '../metrics/gantry-metrics';
 import { PushTrigger } from './push-trigger';
 
 const HAND_BACK_MARGIN_MS = 2000;
@@ -15,11 +16,15 @@ class ReplicationLifecycle implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(REPLICATION) private readonly replication: Replication,
     @Inject(GANTRY_CONFIG) private readonly config: GantryConfig,
     @Inject(AUDIT_SINK) private readonly audit: AuditSink,
+    private readonly metrics: GantryMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.replication.config.workers !== 'inline') return;
-    await this.replication.startWorkers(defaultImageCopier(), (outcome) => this.audit.record(replicationAuditEvent(outcome)));
+    await this.replication.startWorkers(defaultImageCopier(), (outcome) => {
+      this.metrics.replication.copyEnded(outcome);
+      this.audit.record(replicationAuditEvent(outcome));
+    });
   }
 
   /** Before the backends close (BackendLifecycle): running copies still need them. */
