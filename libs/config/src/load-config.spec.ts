@@ -121,3 +121,20 @@ test('server.metrics is on by default, and can be turned off in the file or with
   assert.equal(loadConfig({ file: path, env: {} }).server.metrics, false);
   assert.equal(loadConfig({ env: { GANTRY_SERVER__METRICS: 'false' } }).server.metrics, false);
 });
+
+test('replication: the worker listener and health window, defaulted and validated', () => {
+  const base = 'redis: { url: "redis://127.0.0.1:6379" }\nbackends: { a: { type: local, path: ./x } }\nroutes: [{ prefix: "", backend: a }]\n';
+  const defaults = loadConfig({ file: file('worker-defaults.yaml', `${base}replication: { rules: [] }`), env: {} });
+  assert.equal(defaults.replication?.workerListen, '127.0.0.1:9464');
+  assert.equal(defaults.replication?.workerHealthWindow, 30_000);
+  const set = loadConfig({ file: file('worker-set.yaml', `${base}replication: { workerListen: "0.0.0.0:9500", workerHealthWindow: 10s }`), env: {} });
+  assert.equal(set.replication?.workerListen, '0.0.0.0:9500');
+  assert.equal(set.replication?.workerHealthWindow, 10_000);
+  for (const [yaml, expected] of [
+    [`${base}replication: { workerListen: "9464" }`, /replication\.workerListen: must be host:port/],
+    [`${base}replication: { workerListen: "0.0.0.0:70000" }`, /replication\.workerListen: port must be 1–65535/],
+    [`${base}replication: { workerHealthWindow: 500ms }`, /replication\.workerHealthWindow: must be at least 1s/],
+  ] as const) {
+    assert.throws(() => loadConfig({ file: file('worker-bad.yaml', yaml), env: {} }), (err: unknown) => err instanceof ConfigError && expected.test(err.message), yaml);
+  }
+});
