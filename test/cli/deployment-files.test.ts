@@ -45,7 +45,8 @@ describe('deployment files', () => {
     assert.deepEqual(lb.depends_on.gantry, { condition: 'service_healthy' });
     assert.ok(lb.healthcheck);
     assert.deepEqual(worker.entrypoint, ['node', 'bin/gantry.js', 'worker']);
-    assert.ok(worker.healthcheck);
+    assert.ok(worker.healthcheck.test.join(' ').includes('http://127.0.0.1:9464/healthz'), 'the worker is checked on its own /healthz');
+    assert.equal(worker.environment.GANTRY_REPLICATION__WORKER_LISTEN, '0.0.0.0:9464');
     assert.deepEqual(redis.healthcheck.test, ['CMD', 'redis-cli', 'ping']);
     const conf = lb.volumes.find((v: string) => v.endsWith(':/etc/nginx/conf.d/default.conf:ro')) as string;
     const nginx = readFileSync(join(ROOT, conf.split(':')[0]!), 'utf8');
@@ -83,7 +84,13 @@ describe('deployment files', () => {
     assert.equal(service.spec.ports[0].targetPort, container.ports[0].name);
 
     const worker = find(manifests, 'Deployment', 'gantry-worker');
-    assert.deepEqual(worker.spec.template.spec.containers[0].command, ['node', 'bin/gantry.js', 'worker']);
+    const workerContainer = worker.spec.template.spec.containers[0];
+    assert.deepEqual(workerContainer.command, ['node', 'bin/gantry.js', 'worker']);
+    assert.ok(workerContainer.env.some((e: { name: string; value: string }) => e.name === 'GANTRY_REPLICATION__WORKER_LISTEN' && e.value === '0.0.0.0:9464'));
+    assert.equal(workerContainer.livenessProbe.httpGet.path, '/healthz');
+    assert.equal(workerContainer.livenessProbe.httpGet.port, 'metrics');
+    assert.equal(workerContainer.ports[0].containerPort, 9464);
+    assert.equal(worker.spec.template.metadata.annotations['prometheus.io/port'], '9464');
     find(manifests, 'Secret', 'gantry-credentials');
     find(manifests, 'PersistentVolumeClaim', 'gantry-uploads');
     find(manifests, 'Service', 'gantry-redis');
