@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { QUEUE_STATES } from '#replication';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { Scrape } from '../support/prometheus-text';
@@ -74,6 +75,8 @@ describe('replication metrics with inline workers: the gateway counts its copies
     assert.equal(scrape.value('gantry_replication_copies_total', { source: 'a', destination: 'b', result: 'completed' }), 1);
     assert.equal(scrape.value('gantry_replication_copies_total', { source: 'a', destination: 'dead', result: 'failed' }), 1);
     assert.equal(scrape.value('gantry_replication_copied_bytes_total', { destination: 'dead' }), 0);
+    const statesOfB = scrape.samples.filter((x) => x.name === 'gantry_replication_queue_jobs' && x.labels.destination === 'b').map((x) => x.labels.state);
+    assert.deepEqual(statesOfB.sort(), [...QUEUE_STATES].sort(), 'every state, zeros included');
     assert.equal(scrape.value('gantry_replication_queue_jobs', { destination: 'b', state: 'active' }), 0);
     assert.equal(scrape.value('gantry_replication_queue_jobs', { destination: 'b', state: 'waiting' }), 0);
     assert.equal(scrape.value('gantry_replication_queue_up', {}), 1);
