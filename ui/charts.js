@@ -2,6 +2,7 @@
 import uPlot from './vendor/uPlot.esm.js';
 
 const HEIGHT = 180;
+const HOUR_SECONDS = 3600;
 
 export class TrafficCharts {
   constructor(requestsFigure, hitRatioFigure) {
@@ -31,7 +32,8 @@ function chart(figure, label, color, scale) {
     height: HEIGHT,
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: scale.range ? { range: scale.range } : { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+    // Always the last hour, however few buckets there are yet.
+    scales: { x: { time: true, range: (_u, _min, max) => [max - HOUR_SECONDS, max] }, y: scale.range ? { range: scale.range } : { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
     series: [{}, { label, stroke: color, width: 2, fill: `${color}22`, spanGaps: false }],
     axes: [{ stroke: '#667085' }, { stroke: '#667085', size: 48 }],
   }, [[], []], figure);

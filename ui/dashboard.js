@@ -87,6 +87,9 @@ async function refreshDenials() {
 
 async function start() {
   stop();
+  const settings = await getJson('/ui/settings.json');
+  // Without a token on a gateway with auth, ask first: the admin API would only say 401.
+  if (settings.auth && !signedIn()) return showLogin();
   try {
     // One call first: without a (valid) token on a gateway with auth, this is the 401.
     await getJson('/admin/v1/backends');

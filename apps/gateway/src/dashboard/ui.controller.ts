@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import type { GantryConfig } from '#config';
 import { OciError } from '#oci';
+import { GANTRY_CONFIG } from '../bootstrap/tokens';
 import { uiFiles, type UiFile } from './ui-files';
 
 /**
@@ -22,6 +24,14 @@ const CONTENT_SECURITY_POLICY = [
 @Controller('ui')
 export class UiController {
   private readonly files = uiFiles();
+
+  constructor(@Inject(GANTRY_CONFIG) private readonly config: GantryConfig) {}
+
+  /** Whether to ask for credentials before the first admin call (the v2 challenge says as much to anyone). */
+  @Get('settings.json')
+  settings(@Res() reply: FastifyReply): void {
+    reply.headers({ 'cache-control': 'no-store', 'content-security-policy': CONTENT_SECURITY_POLICY }).send({ auth: this.config.auth !== undefined });
+  }
 
   @Get()
   page(@Res() reply: FastifyReply): void {
