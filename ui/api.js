@@ -3,7 +3,6 @@
 const TOKEN_KEY = 'gantry.dashboard.token';
 
 export class Unauthorized extends Error {}
-export class NotFound extends Error {}
 
 /** Exchanges credentials for a Gantry token (GET /token with Basic, no scope: the admin guard takes it). */
 export async function signIn(username, password) {
@@ -33,7 +32,6 @@ export async function getJson(path, { allowStatus = [] } = {}) {
     signOut();
     throw new Unauthorized('Sign in to see the dashboard.');
   }
-  if (res.status === 404) throw new NotFound(path);
   if (!res.ok && !allowStatus.includes(res.status)) throw new Error(`${path}: ${await errorMessage(res)}`);
   return res.json();
 }

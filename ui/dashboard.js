@@ -1,6 +1,6 @@
 // The dashboard: signs in when the gateway has auth, then polls the admin API. Jobs every second
 // while one waits or runs, everything else every few seconds.
-import { getJson, NotFound, signedIn, signIn, signOut, Unauthorized } from './api.js';
+import { getJson, signedIn, signIn, signOut, Unauthorized } from './api.js';
 import { TrafficCharts } from './charts.js';
 import { renderBackends, renderDenials, renderJobs } from './view.js';
 
@@ -64,19 +64,16 @@ async function refreshTraffic() {
 }
 
 async function refreshJobs() {
+  const { jobs } = await getJson(`/admin/v1/replication/jobs?limit=${JOBS_SHOWN}`);
+  renderJobs($('#jobs tbody'), jobs);
+  return jobs.some((job) => ['active', 'waiting', 'delayed', 'waiting-children', 'prioritized'].includes(job.state)) ? FAST_MS : SLOW_MS;
+}
+
+function showNoReplication() {
   const note = $('#jobs .note');
-  try {
-    const { jobs } = await getJson(`/admin/v1/replication/jobs?limit=${JOBS_SHOWN}`);
-    note.hidden = true;
-    renderJobs($('#jobs tbody'), jobs);
-    return jobs.some((job) => ['active', 'waiting', 'delayed', 'waiting-children', 'prioritized'].includes(job.state)) ? FAST_MS : SLOW_MS;
-  } catch (err) {
-    if (!(err instanceof NotFound)) throw err;
-    note.hidden = false;
-    note.textContent = 'Replication is not configured on this gateway.';
-    renderJobs($('#jobs tbody'), []);
-    return SLOW_MS * 6;
-  }
+  note.hidden = false;
+  note.textContent = 'Replication does not run on this gateway (no rules, or no Redis).';
+  $('#jobs table').hidden = true;
 }
 
 async function refreshDenials() {
@@ -103,7 +100,8 @@ async function start() {
   charts ??= new TrafficCharts($('#requests-chart'), $('#hit-ratio-chart'));
   charts.resize();
   running = true;
-  await Promise.all([loop(refreshBackends), loop(refreshTraffic), loop(refreshJobs), loop(refreshDenials)]);
+  if (!settings.replication) showNoReplication();
+  await Promise.all([loop(refreshBackends), loop(refreshTraffic), ...(settings.replication ? [loop(refreshJobs)] : []), loop(refreshDenials)]);
 }
 
 $('#login').addEventListener('submit', async (event) => {

@@ -99,7 +99,7 @@ describe('/ui dashboard in Chromium', () => {
     assert.equal(run.status, 202, await run.clone().text());
     await waitFor('the second chunk held', async () => source.reads() >= 2);
 
-    const context = await chromium.launchPersistentContext(profile.path, { executablePath: requireTool('chromium'), args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+    const context = await chromium.launchPersistentContext(profile.path, { executablePath: requireTool('chromium'), args: CHROMIUM_ARGS, viewport: { width: 1280, height: 600 } });
     try {
       const page = await context.newPage();
       const problems: string[] = [];

@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { GantryConfig } from '#config';
 import { OciError } from '#oci';
-import { GANTRY_CONFIG } from '../bootstrap/tokens';
+import type { Replication } from '#replication';
+import { GANTRY_CONFIG, REPLICATION } from '../bootstrap/tokens';
 import { uiFiles, type UiFile } from './ui-files';
 
 /**
@@ -25,12 +26,20 @@ const CONTENT_SECURITY_POLICY = [
 export class UiController {
   private readonly files = uiFiles();
 
-  constructor(@Inject(GANTRY_CONFIG) private readonly config: GantryConfig) {}
+  constructor(
+    @Inject(GANTRY_CONFIG) private readonly config: GantryConfig,
+    // Present when replication runs here (rules and Redis): then the jobs API is mounted.
+    @Optional() @Inject(REPLICATION) private readonly replication?: Replication,
+  ) {}
 
-  /** Whether to ask for credentials before the first admin call (the v2 challenge says as much to anyone). */
+  /**
+   * Whether to ask for credentials before the first admin call (the v2 challenge says as much to
+   * anyone) and whether there are replication jobs to ask for: the page makes no call bound to fail.
+   */
   @Get('settings.json')
   settings(@Res() reply: FastifyReply): void {
-    reply.headers({ 'cache-control': 'no-store', 'content-security-policy': CONTENT_SECURITY_POLICY }).send({ auth: this.config.auth !== undefined });
+    const settings = { auth: this.config.auth !== undefined, replication: this.replication !== undefined };
+    reply.headers({ 'cache-control': 'no-store', 'content-security-policy': CONTENT_SECURITY_POLICY }).send(settings);
   }
 
   @Get()
