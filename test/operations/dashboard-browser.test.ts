@@ -21,6 +21,7 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 const MiB = 1024 * 1024;
+const HOSTILE_NAME = '<img src=x onerror="window.injected=true">';
 
 /** The page's document, in functions that run in the browser (the tests compile without the DOM library). */
 declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null };
@@ -95,6 +96,10 @@ describe('/ui dashboard in Chromium', () => {
       return reason !== '';
     });
 
+    // A login as a name that is markup: the dashboard must show it as text, never run it.
+    const hostile = await fetch(`${gateway.url}/token`, { headers: { authorization: `Basic ${Buffer.from(`${HOSTILE_NAME}:nope`).toString('base64')}` } });
+    assert.equal(hostile.status, 401);
+
     const run = await fetch(`${gateway.url}/admin/v1/replication/run`, { method: 'POST', headers: { authorization: basic('alice') }, body: JSON.stringify({ rule: 'to-mirror' }) });
     assert.equal(run.status, 202, await run.clone().text());
     await waitFor('the second chunk held', async () => source.reads() >= 2);
@@ -139,6 +144,11 @@ describe('/ui dashboard in Chromium', () => {
       await denial.waitFor();
       assert.match(await denial.innerText(), /user:bob/);
       assert.equal(await denial.locator('.reason').evaluate((td) => td.firstChild?.textContent), reason);
+
+      const hostileRow = page.locator('#denials tr', { hasText: HOSTILE_NAME }).first();
+      await hostileRow.waitFor();
+      assert.equal(await page.locator('#denials img').count(), 0, 'a name became markup');
+      assert.equal(await page.evaluate(() => (globalThis as { injected?: boolean }).injected), undefined);
 
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard.png'), fullPage: true });
