@@ -11,7 +11,8 @@ const JOBS_SHOWN = 20;
 const $ = (selector) => document.querySelector(selector);
 let charts;
 let timers = [];
-let running = false;
+/** Bumped by every stop: a tick of an earlier session (still awaiting its answer) does not reschedule. */
+let session = 0;
 
 function setStatus(text, isError = false) {
   $('#status').textContent = text;
@@ -29,24 +30,26 @@ function showLogin(message) {
 }
 
 function stop() {
-  running = false;
+  session++;
   for (const timer of timers) clearTimeout(timer);
   timers = [];
 }
 
 /** Runs `task` now and again after the delay it returns; a 401 anywhere brings the form back. */
 function loop(task) {
+  const mine = session;
   const tick = async () => {
-    if (!running) return;
+    if (mine !== session) return;
     let delay = SLOW_MS;
     try {
       delay = await task();
       setStatus(`Updated ${new Date().toLocaleTimeString()}`);
     } catch (err) {
+      if (mine !== session) return;
       if (err instanceof Unauthorized) return showLogin(err.message);
       setStatus(err.message, true);
     }
-    if (running) timers.push(setTimeout(tick, delay));
+    if (mine === session) timers.push(setTimeout(tick, delay));
   };
   return tick();
 }
@@ -99,7 +102,6 @@ async function start() {
   $('#logout').hidden = !signedIn();
   charts ??= new TrafficCharts($('#requests-chart'), $('#hit-ratio-chart'));
   charts.resize();
-  running = true;
   if (!settings.replication) showNoReplication();
   await Promise.all([loop(refreshBackends), loop(refreshTraffic), ...(settings.replication ? [loop(refreshJobs)] : []), loop(refreshDenials)]);
 }
