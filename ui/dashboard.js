@@ -94,7 +94,7 @@ async function start() {
     // One call first: without a (valid) token on a gateway with auth, this is the 401.
     await getJson('/admin/v1/backends');
   } catch (err) {
-    if (err instanceof Unauthorized) return showLogin();
+    if (err instanceof Unauthorized) return showLogin(err.message);
     setStatus(err.message, true);
   }
   $('#login').hidden = true;
