@@ -16,6 +16,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/apps ./dist/apps
 COPY --from=build /app/dist/libs ./dist/libs
 COPY bin ./bin
+# The dashboard's static files (/ui), served as they are: tsc does not touch them.
+COPY ui ./ui
 # `gantry gc`, `gantry robot list`, … inside the container: docker exec <container> gantry --help
 RUN mkdir -p /app/data && chown node:node /app/data && ln -s /app/bin/gantry.js /usr/local/bin/gantry
 USER node

@@ -65,6 +65,8 @@ describe('deployment files', () => {
     assert.match(dockerfile, /^HEALTHCHECK .*\\\n\s+CMD \["node", "-e", "fetch\(process\.env\.GANTRY_HEALTHCHECK_URL\)/m);
     assert.match(dockerfile, /^ENV GANTRY_HEALTHCHECK_URL=http:\/\/127\.0\.0\.1:5000\/readyz$/m);
     assert.match(dockerfile, /ln -s \/app\/bin\/gantry\.js \/usr\/local\/bin\/gantry/);
+    // The dashboard's static files are not compiled into dist/.
+    assert.match(dockerfile, /^COPY ui \.\/ui$/m);
   });
 
   test('Kubernetes: the gateway Deployment probes /readyz and /healthz, the Service selects it, the worker runs gantry worker', () => {

@@ -56,6 +56,7 @@ describe('/admin/docs in Chromium', () => {
         'POST /admin/v1/access/explain', 'POST /admin/v1/robots',
         'DELETE /admin/v1/replication/jobs/{id}', 'GET /admin/v1/replication/jobs', 'GET /admin/v1/replication/jobs/{id}',
         'POST /admin/v1/replication/jobs/{id}/retry', 'POST /admin/v1/replication/run',
+        'GET /admin/v1/stats/history', 'GET /admin/v1/access/denials',
       ].sort());
       assert.match(await page.locator('.info .title').innerText(), /Gantry admin API/);
       mkdirSync(SCREENSHOT_DIR, { recursive: true });

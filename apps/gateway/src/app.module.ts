@@ -18,6 +18,11 @@ import { AUDIT_SINK, BACKENDS, CACHE_SERVICES, GANTRY_CONFIG, LOGGER } from './b
 import { ReadinessCheck } from './health/readiness';
 import { ReadinessController } from './health/readiness.controller';
 import { OciErrorFilter } from './http/oci-error.filter';
+import { DashboardAdminController } from './dashboard/dashboard-admin.controller';
+import { DenialTeeSink } from './dashboard/denial-tee-sink';
+import { RecentDenials } from './dashboard/recent-denials';
+import { StatsHistory } from './dashboard/stats-history';
+import { UiController } from './dashboard/ui.controller';
 import { CountingAuditSink } from './metrics/counting-audit-sink';
 import { GantryMetrics } from './metrics/gantry-metrics';
 import { MetricsController } from './metrics/metrics.controller';
@@ -79,12 +84,15 @@ export class AppModule {
   static create(deps: GatewayDependencies): DynamicModule {
     const identities = deps.config.auth ? createIdentities(deps.config.auth, deps.cache, deps.logger) : undefined;
     const metricsOn = deps.config.server.metrics;
-    const audit = new AuditLog(deps.config.auth?.audit.destination ?? 'stdout');
+    const denials = new RecentDenials();
+    // The dashboard keeps the latest denials; the metrics count every decision; the log writes it.
+    const audit = new DenialTeeSink(new AuditLog(deps.config.auth?.audit.destination ?? 'stdout'), denials);
     return {
       module: AppModule,
       controllers: [
         V2Controller, AdminController, CacheAdminController, AdminDocsController, ReadinessController, ...(metricsOn ? [MetricsController] : []),
         ...identityControllers(identities), ...ACCESS_CONTROLLERS, ...replicationControllers(deps.replication),
+        UiController, DashboardAdminController,
       ],
       providers: [
         { provide: GANTRY_CONFIG, useValue: deps.config },
@@ -97,6 +105,8 @@ export class AppModule {
         { provide: GantryMetrics, useValue: deps.metrics },
         ReadinessCheck,
         AdminOpenApiDocument,
+        { provide: RecentDenials, useValue: denials },
+        StatsHistory,
         { provide: PullAdmission, useValue: deps.admission },
         { provide: APP_FILTER, useClass: OciErrorFilter },
         ...identityProviders(identities),
