@@ -38,6 +38,8 @@ export class WorkerReplication {
       replication: {
         workers: 'external',
         attempts: 1,
+        ...(process.env.BENCH_CHUNK ? { chunkSize: process.env.BENCH_CHUNK } : {}),
+        ...(process.env.BENCH_THRESHOLD ? { chunkThreshold: process.env.BENCH_THRESHOLD } : {}),
         rules: [{ name: RULE, source: { backend: 'src', repositories: [repository] }, destinations: [{ backend: 'dst' }], triggers: ['manual'] }],
       },
     };
