@@ -58,6 +58,9 @@ describe('deployment files', () => {
   test('the config the compose services use is valid', async () => {
     const run = await runGantry(['config', 'validate', join(ROOT, 'examples', 'gantry.compose.yaml')]);
     assert.equal(run.code, 0, run.stderr);
+    // The compose file runs a worker, which refuses to start without rules.
+    const config = parse(readFileSync(join(ROOT, 'examples', 'gantry.compose.yaml'), 'utf8')) as { replication?: { rules?: unknown[] } };
+    assert.ok((config.replication?.rules?.length ?? 0) > 0, 'the compose config has replication rules for its worker');
   });
 
   test('Dockerfile: a HEALTHCHECK on /readyz with Node itself, and the gantry command on the PATH', () => {
