@@ -1,4 +1,4 @@
-import { AuditLog } from '#access/auth';
+import { AuditLog } from '#access';
 import { backendSharedState, createCacheServices } from '#cache';
 import { ConfigError, loadConfig, type GantryConfig } from '#config';
 import { createBackend, type Registry } from '#registry';
