@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createRedisClient, type RedisClient } from '#cache';
-import { LoginRateLimiter, type LoginLimits } from '#access';
+import { LoginRateLimiter, type LoginLimits } from '#access/auth';
 import { OciError } from '#oci';
 import { uniquePrefix } from '../cache/cache-fixtures';
 import { startRedis, type RedisProcess } from '../support/redis';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { pino } from 'pino';
-import { OidcIdentities, type OidcIssuerConfig } from '#access';
+import { OidcIdentities, type OidcIssuerConfig } from '#access/auth';
 import { OciError } from '#oci';
 import { captureLogger } from '../cache/cache-fixtures';
 import { waitFor } from '../support/temp';

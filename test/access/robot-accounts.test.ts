@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { FileRobotStore, RedisRobotStore, RobotAccounts, ROBOT_VALIDITY_CACHE_MS } from '#access';
+import { FileRobotStore, RedisRobotStore, RobotAccounts, ROBOT_VALIDITY_CACHE_MS } from '#access/auth';
 import { uniquePrefix } from '../cache/cache-fixtures';
 import { startRedis, type RedisProcess } from '../support/redis';
 import { tempDir } from '../support/temp';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isOciError } from '#oci';
 import { type Registry } from '#registry';
-import { RegistryImageCopier } from '#replication';
+import { RegistryImageCopier } from '#replication/runtime';
 import { startBlobRelay, type BlobRelay } from '../support/blob-relay';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { startRecordingFront } from '../support/recording-front';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createBackend, type Registry } from '#registry';
-import { RegistryImageCopier } from '#replication';
+import { RegistryImageCopier } from '#replication/runtime';
 import { ecrConfig } from '../support/clouds/backend-configs';
 import { startEcrCloud, type EcrCloud } from '../support/clouds/ecr-cloud';
 import { startDistribution, type Distribution } from '../support/distribution';

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 import { backendSchema } from '#config';
 import { createBackend, type Registry } from '#registry';
-import { RegistryImageCopier } from '#replication';
+import { RegistryImageCopier } from '#replication/runtime';
 import { cosignKeyPair, cosignSign } from '../support/cosign';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { describe as descriptorOf } from '../support/oci-image';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Registry } from '#registry';
-import { RegistryImageCopier } from '#replication';
+import { RegistryImageCopier } from '#replication/runtime';
 import { cosignKeyPair, cosignSign } from '../support/cosign';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { describe as descriptorOf } from '../support/oci-image';

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { isOciError } from '#oci';
 import { type Registry } from '#registry';
-import { RegistryImageCopier, type CopyProgress, type CopyRequest } from '#replication';
+import { RegistryImageCopier, type CopyProgress, type CopyRequest } from '#replication/runtime';
 import { startDistribution, type Distribution } from '../support/distribution';
 import { startRecordingFront, type RecordingFront } from '../support/recording-front';
 import { imageManifest, randomBlob } from '../support/v2-client';

@@ -7,9 +7,10 @@ import type { GantryConfig } from '#config';
 import type { Registry } from '#registry';
 import type { Replication } from '#replication';
 import { RouteTable } from '#routing';
-import { createIdentities, identityControllers, identityPlugins, identityProviders, withPullPolicyExplain } from './access/identities';
+import type { IdentityWiring } from './access/identities';
 import { ACCESS_PLUGINS } from './access/access-control';
 import { ACCESS_CONTROLLERS, accessProviders } from './access/access-wiring';
+import { withPullPolicyExplain } from './access/pull-policy-explain';
 import { AdminController } from './admin/admin.controller';
 import { AdminDocsController } from './admin/openapi/admin-docs.controller';
 import { AdminOpenApiDocument } from './admin/openapi/admin-openapi';
@@ -54,6 +55,8 @@ export interface GatewayDependencies {
   metrics: GantryMetrics;
   /** Replication rules' queues, when configured (redis and rules). */
   replication?: Replication;
+  /** Robot accounts, OIDC and the login throttle: only with an `auth` section. */
+  identities?: IdentityWiring;
 }
 
 @Injectable()
@@ -82,7 +85,7 @@ function uploadSessionStore(config: GantryConfig, cache: CacheServices): UploadS
 @Module({})
 export class AppModule {
   static create(deps: GatewayDependencies): DynamicModule {
-    const identities = deps.config.auth ? createIdentities(deps.config.auth, deps.cache, deps.logger) : undefined;
+    const identities = deps.identities;
     const metricsOn = deps.config.server.metrics;
     const denials = new RecentDenials();
     // The dashboard keeps the latest denials; the metrics count every decision; the log writes it.
@@ -91,7 +94,7 @@ export class AppModule {
       module: AppModule,
       controllers: [
         V2Controller, AdminController, CacheAdminController, AdminDocsController, ReadinessController, ...(metricsOn ? [MetricsController] : []),
-        ...identityControllers(identities), ...ACCESS_CONTROLLERS, ...replicationControllers(deps.replication),
+        ...(identities?.controllers ?? []), ...ACCESS_CONTROLLERS, ...replicationControllers(deps.replication),
         UiController, DashboardAdminController,
       ],
       providers: [
@@ -109,11 +112,11 @@ export class AppModule {
         StatsHistory,
         { provide: PullAdmission, useValue: deps.admission },
         { provide: APP_FILTER, useClass: OciErrorFilter },
-        ...identityProviders(identities),
+        ...(identities?.providers ?? []),
         {
           // The explain endpoint answers for pull policies too, with what a real pull would get.
           provide: ACCESS_PLUGINS,
-          useFactory: (gate: AdmissionGate) => withPullPolicyExplain(identityPlugins(identities), gate),
+          useFactory: (gate: AdmissionGate) => withPullPolicyExplain(identities?.plugins ?? {}, gate),
           inject: [AdmissionGate],
         },
         ...accessProviders(deps.config),

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type GantryConfig } from '#config';
 import { createBackend, type Registry } from '#registry';
 import type { Server } from 'node:http';
 import { Registry as MetricsRegistry } from 'prom-client';
-import { defaultImageCopier, Replication, replicationAuditEvent, ReplicationMetrics } from '#replication';
+import { defaultImageCopier, Replication, replicationAuditEvent, ReplicationMetrics } from '#replication/runtime';
 import { parseCommandLine, type Command } from '../../gateway/src/bootstrap/cli-args';
 import { describeListenError } from '../../gateway/src/bootstrap/listen-error';
 import { createLogger } from '../../gateway/src/bootstrap/logger';

@@ -1,18 +1,12 @@
-export * from './subject';
-export * from './access-action';
-export * from './identity-provider';
-export * from './audit-event';
-export * from './admission';
-export * from './audit-log';
-export * from './scope';
-export * from './scope-grant';
-export * from './access-rules';
-export * from './signing-keys';
-export * from './token-service';
-export * from './config-users';
-export * from './authenticator';
-export * from './access-explainer';
-export * from './login-rate-limiter';
-export * from './robots';
-export * from './oidc';
-export * from './admission/index';
+// The light part of access control: what a gateway without `auth` uses too (subjects, scopes,
+// rules, audit, pull admission). Identities and tokens (jose, bcryptjs, rate limiter, OIDC,
+// robots) are in `#access/auth`, loaded only when the config has an `auth` section.
+export * from './core';
+// The heavy modules' types only: naming them loads nothing.
+export type * from './signing-keys';
+export type * from './token-service';
+export type * from './config-users';
+export type * from './authenticator';
+export type * from './login-rate-limiter';
+export type * from './robots';
+export type * from './oidc';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadSigningKeys } from './signing-keys';
-import { TokenRejected, TokenService } from './token-service';
+import { TokenRejected } from './token-rejected';
+import { TokenService } from './token-service';
 import type { Subject } from './subject';
 
 const dir = mkdtempSync(join(tmpdir(), 'gantry-token-spec-'));

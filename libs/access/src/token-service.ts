@@ -5,6 +5,7 @@ import type { AccessEntry } from './access-action';
 import { GrantedAccess } from './scope';
 import type { SigningKeys } from './signing-keys';
 import type { Grant, Subject, SubjectKind } from './subject';
+import { TokenRejected } from './token-rejected';
 
 export interface TokenSettings {
   issuer: string;
@@ -26,9 +27,6 @@ export interface VerifiedToken {
   access: GrantedAccess;
   expiresAt: number;
 }
-
-/** A token Gantry did not sign, or no longer accepts; the message is for logs, never for secrets. */
-export class TokenRejected extends Error {}
 
 /** What Gantry puts in a token besides the registered claims, to rebuild the Subject on each request. */
 interface SubjectClaims {

@@ -1,15 +1,10 @@
-export * from './copy-contract';
-export * from './copy';
-export * from './default-copier';
-export * from './tag-filter';
-export * from './rule-match';
-export * from './replication-job';
-export * from './replication-queues';
-export * from './replication-state';
-export * from './replication-planner';
-export * from './replication-jobs';
-export * from './replication-workers';
-export * from './replication';
-export * from './replication-audit';
-export * from './queue-job-counts';
-export * from './replication-metrics';
+// The light part of replication: rules, job contracts, metrics and audit events, which a gateway
+// without replication still names. The queues, workers and copy engine (bullmq) are in
+// `#replication/runtime`, loaded only when the config has a `replication` section.
+export * from './core';
+// The heavy modules' types only: naming them loads nothing.
+export type * from './copy';
+export type * from './default-copier';
+export type * from './replication-queues';
+export type * from './replication-workers';
+export type * from './replication';

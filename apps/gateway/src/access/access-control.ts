@@ -1,6 +1,6 @@
 import {
-  AccessExplainer, AccessRules, Authenticator, ConfigUsers, loadSigningKeys, TokenService,
-  type ExplainExtensions, type IdentityProvider, type LoginThrottle, type SigningKeys,
+  AccessExplainer, AccessRules, type Authenticator, type ExplainExtensions, type IdentityProvider, type LoginThrottle,
+  type SigningKeys, type TokenService,
 } from '#access';
 import type { AuthConfig, GantryConfig } from '#config';
 
@@ -30,6 +30,8 @@ export interface AccessPlugins {
 export async function createAccessControl(config: GantryConfig, plugins: AccessPlugins = {}): Promise<AccessControl | null> {
   const auth = config.auth;
   if (!auth) return null;
+  // Loaded here, not at start: a gateway without `auth` never needs jose or bcryptjs.
+  const { Authenticator, ConfigUsers, loadSigningKeys, TokenService } = await import('#access/auth');
   const users = new ConfigUsers(auth.users);
   const rules = new AccessRules(auth.rules);
   const keys = await loadSigningKeys(auth.signingKey.file, auth.signingKey.previous);

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { type AuditSink, RobotAccounts, type RobotView } from '#access';
+import { type AuditSink, RobotAccounts, type RobotView } from '#access/auth';
 import { OciError } from '#oci';
 import { AUDIT_SINK } from '../bootstrap/tokens';
 import { readJsonBody } from '../http/json-body';

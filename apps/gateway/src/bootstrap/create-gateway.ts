@@ -8,7 +8,7 @@ import type { GantryConfig } from '#config';
 import { backendSharedState, createCacheServices } from '#cache';
 import { createBackend, type Registry } from '#registry';
 import { RouteTable } from '#routing';
-import { QueueJobCounts, Replication } from '#replication';
+import { QueueJobCounts, type Replication } from '#replication';
 import { AppModule } from '../app.module';
 import { AdminOpenApiDocument, buildAdminOpenApi } from '../admin/openapi/admin-openapi';
 import { logAccess } from '../http/access-log';
@@ -22,6 +22,12 @@ import { NestPinoLogger } from './logger';
 
 /** A scrape storm reads the queues' job counts from Redis once per `maxAgeMs`; an outage answers within `timeoutMs`. */
 const QUEUE_COUNTS_READ = { maxAgeMs: 5000, timeoutMs: 1000 };
+
+/** The queues and workers (bullmq) are loaded only when the config has replication rules to run. */
+async function loadReplication(config: GantryConfig, backends: ReadonlyMap<string, Registry>, logger: Logger): Promise<Replication | undefined> {
+  if (!config.replication || config.replication.rules.length === 0) return undefined;
+  return (await import('#replication/runtime')).Replication.fromConfig(config, backends, logger);
+}
 
 /** Builds the gateway app: backends from config, Fastify with bodies left as raw streams. */
 export async function createGateway(config: GantryConfig, logger: Logger): Promise<NestFastifyApplication> {
@@ -58,15 +64,18 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     forceCloseConnections: 'idle',
   });
   // The source and destination of copies are the backends themselves, not the routes' caches.
-  const replication = Replication.fromConfig(config, backends, logger);
+  const replication = await loadReplication(config, backends, logger);
   // Job counts of the shared queues, whichever process runs the workers.
   if (replication && metricsOn) metrics.replication.watchQueues(new QueueJobCounts(replication.queues, QUEUE_COUNTS_READ));
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, backends, cache, admission, metrics, ...(replication ? { replication } : {}) }), adapter, {
+  // Robot accounts, OIDC and the login throttle exist only with `auth`; their modules load only then.
+  const identities = config.auth ? (await import('../access/identities.js')).createIdentities(config.auth, cache, logger) : undefined;
+  const dependencies = { config, logger, backends, cache, admission, metrics, ...(replication ? { replication } : {}), ...(identities ? { identities } : {}) };
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create(dependencies), adapter, {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
   });
-  // Read from the controllers' decorators; served (behind the admin guard) at /admin/openapi.json.
-  app.get(AdminOpenApiDocument).set(buildAdminOpenApi(app, packageVersion()));
+  // Read from the controllers' decorators when first asked for; served (behind the admin guard) at /admin/openapi.json.
+  app.get(AdminOpenApiDocument).buildWith(() => buildAdminOpenApi(app, packageVersion()));
   const fastify = app.getHttpAdapter().getInstance();
   installHttpGuards(fastify, config.server, logger);
   fastify.removeAllContentTypeParsers();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown, type Provider, type Type } from '@nestjs/common';
 import type { AuditSink } from '#access';
 import type { GantryConfig } from '#config';
-import { defaultImageCopier, type Replication, replicationAuditEvent } from '#replication';
+import { type Replication, replicationAuditEvent } from '#replication';
 import { AUDIT_SINK, GANTRY_CONFIG, REPLICATION } from '../bootstrap/tokens';
 import { ReplicationAdminController } from '../admin/replication-admin.controller';
 import { GantryMetrics } from '../metrics/gantry-metrics';
@@ -21,6 +21,8 @@ class ReplicationLifecycle implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.replication.config.workers !== 'inline') return;
+    // The copy engine is part of the replication runtime, loaded only when replication is configured.
+    const { defaultImageCopier } = await import('#replication/runtime');
     await this.replication.startWorkers(defaultImageCopier(), (outcome) => {
       this.metrics.replication.copyEnded(outcome);
       this.audit.record(replicationAuditEvent(outcome));

@@ -19,19 +19,26 @@ export function buildAdminOpenApi(app: INestApplication, version: string): OpenA
   return document;
 }
 
-/** Filled once the app is built (the document is read from its controllers), served by AdminDocsController. */
+/**
+ * Built on the first request for /admin/openapi.json or /admin/docs, not at start: reading the
+ * controllers and holding the document would cost every gateway memory that most never use.
+ */
 export class AdminOpenApiDocument {
-  private document?: OpenAPIObject;
+  private build?: () => OpenAPIObject;
   private json?: Buffer;
 
-  set(document: OpenAPIObject): void {
-    this.document = document;
-    this.json = Buffer.from(JSON.stringify(document));
+  /** Given once the app is built (the document is read from its controllers). */
+  buildWith(build: () => OpenAPIObject): void {
+    this.build = build;
   }
 
   /** The serialised document, built once. */
   bytes(): Buffer {
-    if (!this.json) throw new Error('the admin OpenAPI document was not built');
+    if (!this.json) {
+      if (!this.build) throw new Error('the admin OpenAPI document cannot be built before the app is');
+      this.json = Buffer.from(JSON.stringify(this.build()));
+      this.build = undefined;
+    }
     return this.json;
   }
 }
