@@ -5,7 +5,7 @@ import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { startRedis, type RedisProcess } from '../support/redis';
 import { V2Client } from '../support/v2-client';
 import { startWorker, type WorkerProcess } from '../support/worker-process';
-import { registryBackend, waitForJobs } from './replication-fixtures';
+import { listJobs, registryBackend, waitForJobs } from './replication-fixtures';
 
 const IMAGES = 8;
 
@@ -48,5 +48,48 @@ describe('a destination with concurrency 1: one copy at a time over all workers'
     for (let i = 1; i < spans.length; i++) {
       assert.ok(spans[i]![0] >= spans[i - 1]![1], `copy ${i} started before copy ${i - 1} finished: ${JSON.stringify(spans)}`);
     }
+  });
+});
+
+describe('a destination with perMinute 2: no more copies start in a minute, however many are queued', () => {
+  let redis: RedisProcess;
+  let a: Distribution;
+  let b: Distribution;
+  let gateway: GatewayProcess;
+  let worker: WorkerProcess | undefined;
+  let config: Record<string, unknown>;
+
+  before(async () => {
+    [redis, a, b] = await Promise.all([startRedis(), startDistribution(), startDistribution()]);
+    config = {
+      redis: { url: redis.url },
+      backends: { a: registryBackend(a.url), b: registryBackend(b.url) },
+      routes: [{ prefix: '', backend: 'a' }],
+      replication: {
+        workers: 'external',
+        concurrency: 4,
+        rules: [{ name: 'budget', source: { backend: 'a', repositories: ['team/app'] }, destinations: [{ backend: 'b', perMinute: 2 }], triggers: ['manual'] }],
+      },
+    };
+    gateway = await startGateway(config);
+  });
+  after(async () => {
+    await worker?.stop();
+    await gateway?.stop();
+    await Promise.all([a?.stop(), b?.stop(), redis?.stop()]);
+  });
+
+  test('two of four copies run at once; the other two wait for the next minute', async () => {
+    const source = new V2Client(a.url);
+    for (let i = 0; i < 4; i++) await source.pushImage('team/app', `v${i}`);
+    worker = await startWorker(config);
+    const res = await fetch(`${gateway.url}/admin/v1/replication/run`, { method: 'POST', body: JSON.stringify({ rule: 'budget' }) });
+    assert.equal(res.status, 202, await res.text());
+    await waitForJobs(gateway.url, 'completed', 2);
+    // Unlimited, the other two would finish within a second or two of the first (a copy of a
+    // small image takes well under one); held by the budget, none of them starts.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const started = [...(await listJobs(gateway.url, 'state=completed')), ...(await listJobs(gateway.url, 'state=active'))];
+    assert.equal(started.length, 2, JSON.stringify(await listJobs(gateway.url)));
   });
 });
