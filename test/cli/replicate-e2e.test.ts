@@ -68,4 +68,20 @@ describe('gantry replicate and gantry worker end to end', () => {
     assert.equal(copied.status, 200);
     assert.equal(copied.headers.get('docker-content-digest'), image.manifest.digest);
   });
+
+  test('gantry replicate <repository> runs every rule that takes it; one no rule takes is refused', async () => {
+    const image = await new V2Client(a.url).pushImage('team/lib', 'v2');
+    const run = await runGantry(['replicate', 'team/lib', '--interval', '0.2'], { env: { GANTRY_URL: gateway.url } });
+    assert.equal(run.code, 0, `${run.stdout}${run.stderr}\n${workerLogs.join('')}`);
+    const lines = jsonLines(run.stdout);
+    assert.equal(lines[0]!.event, 'enqueued');
+    assert.equal(lines[0]!.repository, 'team/lib');
+    assert.equal((lines[0]!.jobs as string[]).length, 1);
+    const copied = await new V2Client(b.url).request('GET', '/v2/team/lib/manifests/v2', { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    assert.equal(copied.headers.get('docker-content-digest'), image.manifest.digest);
+    // A name that could be a rule and is not one is taken as a repository; no rule takes it.
+    const refused = await runGantry(['replicate', 'alpine'], { env: { GANTRY_URL: gateway.url } });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /no replication rule takes repository "alpine"/);
+  });
 });

@@ -92,10 +92,14 @@ describe('gantry replicate (client side)', () => {
     assert.equal(standIn.requests.length, before + 1);
   });
 
-  test('errors: an unknown rule (the API\'s 404), no credentials (401), bad flags and arguments (exit 2)', async () => {
+  test('errors: an unknown rule or repository, no credentials (401), bad flags and arguments (exit 2)', async () => {
+    // Not a rule (the API's 404), so taken as a repository: no rule takes it either.
     const unknown = await runGantry(['replicate', 'no-such-rule'], { env });
     assert.equal(unknown.code, 1);
-    assert.equal(unknown.stderr, 'gantry replicate: POST /admin/v1/replication/run: 404 NAME_UNKNOWN: no replication rule "no-such-rule"\n');
+    assert.equal(unknown.stderr, 'gantry replicate: POST /admin/v1/replication/run: 400 UNSUPPORTED: no replication rule takes repository "no-such-rule"\n');
+    assert.deepEqual(standIn.requests.slice(-2).map((r) => r.body), [{ rule: 'no-such-rule' }, { repository: 'no-such-rule' }]);
+    const unknownRule = await runGantry(['replicate', 'no-such-rule', 'payments/api'], { env });
+    assert.equal(unknownRule.stderr, 'gantry replicate: POST /admin/v1/replication/run: 404 NAME_UNKNOWN: no replication rule "no-such-rule"\n');
     const anonymous = await runGantry(['replicate', 'ecr-to-gar'], { env: { GANTRY_URL: standIn.url } });
     assert.equal(anonymous.code, 1);
     assert.match(anonymous.stderr, /401 UNAUTHORIZED: authentication required \(give --user/);

@@ -26,7 +26,7 @@ export interface ReplicationAdminStandIn {
 /**
  * A real HTTP server answering like the gateway's replication admin API: `POST
  * /admin/v1/replication/run` `{rule, repository?}` → 202 `{rule, repository?, jobs: [ids]}` (404 for
- * an unknown rule, 400 without one); `GET /admin/v1/replication/jobs/:id` → the job, a step
+ * an unknown rule), `{repository}` → 202 `{repository, rules, jobs}` (400 when no rule takes it); `GET /admin/v1/replication/jobs/:id` → the job, a step
  * further on every poll (404 when unknown). Every call needs Basic `admin:<password>`.
  */
 export async function startReplicationAdminStandIn(rule: string, jobs: ScriptedJob[], password: string): Promise<ReplicationAdminStandIn> {
@@ -47,7 +47,12 @@ export async function startReplicationAdminStandIn(rule: string, jobs: ScriptedJ
       }
       if (req.method === 'POST' && url.pathname === '/admin/v1/replication/run') {
         const asked = (body ?? {}) as { rule?: string; repository?: string };
-        if (typeof asked.rule !== 'string') return error(400, 'UNSUPPORTED', '"rule" (a rule name) is required');
+        if (asked.rule === undefined && typeof asked.repository === 'string') {
+          const taken = jobs.filter((job) => job.repository === asked.repository);
+          if (taken.length === 0) return error(400, 'UNSUPPORTED', `no replication rule takes repository "${asked.repository}"`);
+          return send(202, { repository: asked.repository, rules: [rule], jobs: taken.map((job) => job.id) });
+        }
+        if (typeof asked.rule !== 'string') return error(400, 'UNSUPPORTED', '"rule" (a rule name) or "repository" is required');
         if (asked.rule !== rule) return error(404, 'NAME_UNKNOWN', `no replication rule "${asked.rule}"`);
         const matching = jobs.filter((job) => asked.repository === undefined || job.repository === asked.repository);
         return send(202, { rule, ...(asked.repository ? { repository: asked.repository } : {}), jobs: matching.map((job) => job.id) });

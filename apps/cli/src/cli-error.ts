@@ -11,3 +11,15 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/** An admin API answer that was not 2xx: its status and OCI error code, for commands that can act on them. */
+export class AdminRequestError extends CliError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'AdminRequestError';
+  }
+}

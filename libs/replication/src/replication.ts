@@ -61,6 +61,17 @@ export class Replication {
     return this.queues.enqueue(jobs, (d) => this.state.copiedElsewhere(d));
   }
 
+  /** A manual run of every rule that takes `repository` (a name as its source backend knows it): the rules and their jobs. */
+  async runRepository(repository: string): Promise<{ rules: string[]; jobs: string[] }> {
+    const rules = this.rules.filter((rule) => rule.matchesRepository(repository));
+    const jobs: string[] = [];
+    for (const rule of rules) {
+      const planned = await this.planner.scan(rule, { trigger: 'manual', repository });
+      jobs.push(...(await this.queues.enqueue(planned, (d) => this.state.copiedElsewhere(d))));
+    }
+    return { rules: rules.map((rule) => rule.name), jobs };
+  }
+
   /** Runs the workers and the rules' schedulers in this process. */
   async startWorkers(copier: ImageCopier, onOutcome: (outcome: ReplicationOutcome) => void): Promise<void> {
     this.workers = new ReplicationWorkers({

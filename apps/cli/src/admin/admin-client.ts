@@ -1,4 +1,4 @@
-import { CliError } from '../cli-error';
+import { AdminRequestError, CliError } from '../cli-error';
 
 /** Basic credentials for the admin API; the password never appears in a message. */
 export interface AdminCredentials {
@@ -38,8 +38,16 @@ export class AdminClient {
       throw new CliError(`cannot reach ${this.baseUrl.origin}: ${cause} (set --url or GANTRY_URL)`);
     }
     const text = await res.text();
-    if (!res.ok) throw new CliError(`${method} ${url.pathname}: ${describeFailure(res.status, text, this.credentials !== undefined)}`);
+    if (!res.ok) throw new AdminRequestError(`${method} ${url.pathname}: ${describeFailure(res.status, text, this.credentials !== undefined)}`, res.status, errorCode(text));
     return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+}
+
+function errorCode(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { errors?: { code?: string }[] }).errors?.[0]?.code;
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { AdminClient } from '../admin/admin-client';
 import { adminClient, withAdminOptions, type AdminFlags } from '../admin/admin-options';
-import { CliError } from '../cli-error';
+import { AdminRequestError, CliError } from '../cli-error';
 import type { CliContext } from '../cli-context';
 import { progressReporter, type ProgressReporter } from '../progress/progress-reporter';
 
@@ -43,17 +43,16 @@ export function registerReplicateCommand(program: Command, ctx: CliContext): voi
   withAdminOptions(
     program
       .command('replicate')
-      .description('run a replication rule now (every tag it covers, or one repository\'s) and follow its copy jobs')
-      .argument('<rule>', 'the replication rule (replication.rules[].name)')
-      .argument('[repository]', 'only this source repository (one the rule covers)')
+      .description('run a replication rule now (every tag it covers, or one repository\'s), or every rule that takes a repository, and follow the copy jobs')
+      .argument('<rule|repository>', 'a replication rule (replication.rules[].name), or a source repository: every rule that takes it runs')
+      .argument('[repository]', 'with a rule: only this source repository (one the rule covers)')
       .option('--no-wait', 'print the enqueued job ids and return')
       .option('--interval <seconds>', 'how often to poll the jobs', seconds, 1),
-  ).action(async (rule: string, repository: string | undefined, flags: ReplicateFlags) => {
+  ).action(async (target: string, repository: string | undefined, flags: ReplicateFlags) => {
     const client = await adminClient(flags, ctx.terminal);
-    const answer = await client.post<unknown>('/admin/v1/replication/run', { rule, ...(repository ? { repository } : {}) });
+    const { answer, scope } = await startRun(client, target, repository);
     const ids = jobIdsOf(answer);
     const reporter = progressReporter(ctx.terminal);
-    const scope = { rule, ...(repository ? { repository } : {}) };
     reporter.result({ event: 'enqueued', ...scope, jobs: ids }, `enqueued ${ids.length} job(s)${ids.length > 0 ? `: ${ids.join(', ')}` : ' (nothing to copy)'}`);
     if (!flags.wait || ids.length === 0) return reporter.stop();
     let failed: string[];
@@ -64,6 +63,28 @@ export function registerReplicateCommand(program: Command, ctx: CliContext): voi
     }
     if (failed.length > 0) throw new CliError(`${failed.length} of ${ids.length} job(s) failed: ${failed.join(', ')}`);
   });
+}
+
+/** Rule names are letters, digits, - and _ (the config schema's): anything else can only be a repository. */
+const RULE_NAME = /^[a-zA-Z0-9_-]+$/;
+
+/**
+ * `replicate <rule> [repository]`, or `replicate <repository>`: a target that cannot be a rule
+ * name is a repository; one that can is tried as a rule first, and as a repository when no rule
+ * has that name (`alpine`).
+ */
+async function startRun(client: AdminClient, target: string, repository: string | undefined): Promise<{ answer: unknown; scope: Record<string, string> }> {
+  const asRepository = async () => ({ answer: await client.post<unknown>('/admin/v1/replication/run', { repository: target }), scope: { repository: target } });
+  if (repository !== undefined) {
+    return { answer: await client.post<unknown>('/admin/v1/replication/run', { rule: target, repository }), scope: { rule: target, repository } };
+  }
+  if (!RULE_NAME.test(target)) return asRepository();
+  try {
+    return { answer: await client.post<unknown>('/admin/v1/replication/run', { rule: target }), scope: { rule: target } };
+  } catch (err) {
+    if (err instanceof AdminRequestError && err.status === 404 && err.code === 'NAME_UNKNOWN') return asRepository();
+    throw err;
+  }
 }
 
 async function follow(client: AdminClient, ids: string[], intervalSeconds: number, reporter: ProgressReporter): Promise<string[]> {

@@ -79,19 +79,31 @@ export class ReplicationAdminController {
     return { id, outcome };
   }
 
-  /** `{ "rule": "ecr-to-gar", "repository": "payments/api" }`: copies every matching tag now (repository optional). */
+  /**
+   * `{ "rule": "ecr-to-gar", "repository": "payments/api" }`: copies every matching tag now
+   * (repository optional); `{ "repository": "payments/api" }` alone runs every rule that takes it.
+   */
   @Post('run')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Run a replication rule now', description: 'Queues a copy of every tag the rule takes (of one repository, if given).' })
+  @ApiOperation({
+    summary: 'Run a replication rule, or every rule taking a repository, now',
+    description: 'Queues a copy of every tag the rule takes (of one repository, if given); with only a repository, of every rule that takes it.',
+  })
   @ApiBody({ schema: replicationRunSchema })
   @ApiAcceptedResponse({ schema: replicationRunAnswerSchema })
-  @ApiBadRequestResponse({ description: 'No rule given, or a repository the rule does not take', schema: ociErrorSchema })
+  @ApiBadRequestResponse({ description: 'Neither rule nor repository, or a repository no rule (or not the given rule) takes', schema: ociErrorSchema })
   @ApiNotFoundResponse({ description: 'No such rule (NAME_UNKNOWN)', schema: ociErrorSchema })
-  async run(@Req() req: FastifyRequest): Promise<{ rule: string; repository?: string; jobs: string[] }> {
+  async run(@Req() req: FastifyRequest): Promise<{ rule?: string; rules?: string[]; repository?: string; jobs: string[] }> {
     const body = await readJsonBody(req.raw);
     const { rule, repository } = (body ?? {}) as { rule?: unknown; repository?: unknown };
-    if (typeof rule !== 'string' || rule === '') throw badRequest('"rule" (a rule name) is required');
     if (repository !== undefined && (typeof repository !== 'string' || repository === '')) throw badRequest('"repository" must be a repository name');
+    if (rule === undefined && typeof repository === 'string') {
+      const run = await this.replication.runRepository(repository);
+      if (run.rules.length === 0) throw badRequest(`no replication rule takes repository "${repository}"`);
+      this.record(req, 'run', `repository ${repository} (rules ${run.rules.join(', ')}): ${run.jobs.length} jobs`);
+      return { repository, rules: run.rules, jobs: run.jobs };
+    }
+    if (typeof rule !== 'string' || rule === '') throw badRequest('"rule" (a rule name) or "repository" is required');
     const matched = this.replication.planner.rule(rule);
     if (!matched) throw new OciError('NAME_UNKNOWN', `no replication rule "${rule}"`, { detail: { rule } });
     if (repository !== undefined && !matched.matchesRepository(repository)) {

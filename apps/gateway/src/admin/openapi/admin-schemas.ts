@@ -196,14 +196,19 @@ export const replicationJobListSchema: SchemaObject = {
 export const replicationRunSchema: SchemaObject = {
   type: 'object',
   properties: {
-    rule: { type: 'string', example: 'ecr-to-gar' },
+    rule: { type: 'string', example: 'ecr-to-gar', description: 'The rule to run; absent: every rule that takes `repository`' },
     repository: { type: 'string', example: 'payments/api', description: 'Only this repository (as the source backend knows it); absent: every one the rule takes' },
   },
-  required: ['rule'],
+  anyOf: [{ required: ['rule'] }, { required: ['repository'] }],
 };
 
 export const replicationRunAnswerSchema: SchemaObject = {
   type: 'object',
-  properties: { rule: { type: 'string' }, repository: { type: 'string' }, jobs: { type: 'array', items: { type: 'string' }, description: 'The ids of the jobs queued' } },
-  required: ['rule', 'jobs'],
+  properties: {
+    rule: { type: 'string' },
+    rules: { type: 'array', items: { type: 'string' }, description: 'With only a repository: the rules that took it' },
+    repository: { type: 'string' },
+    jobs: { type: 'array', items: { type: 'string' }, description: 'The ids of the jobs queued' },
+  },
+  required: ['jobs'],
 };
