@@ -1,9 +1,10 @@
-import { ConfigError, loadConfig, type GantryConfig } from '#config';
-import { parseCommandLine, type Command } from './bootstrap/cli-args';
+import { ConfigError } from '#config';
+import type { Command } from './bootstrap/cli-args';
 import { createGateway } from './bootstrap/create-gateway';
 import { startGarbagePacer } from './bootstrap/garbage-pacer';
 import { describeListenError } from './bootstrap/listen-error';
 import { createLogger } from './bootstrap/logger';
+import { failStartup, startupConfig } from './bootstrap/startup-config';
 
 const GATEWAY_COMMAND: Command = {
   name: 'gantry',
@@ -22,18 +23,8 @@ GANTRY_SERVER__LOG_LEVEL=debug ("__" between keys, "_" before a capital letter).
 
 /** Exit codes: 0 stopped cleanly, 1 failed to start or forced exit, 2 bad arguments or configuration. */
 async function main(): Promise<void> {
-  const cli = parseCommandLine(GATEWAY_COMMAND, process.argv.slice(2), process.env);
-  if (cli.action === 'exit') {
-    (cli.code === 0 ? process.stdout : process.stderr).write(cli.text);
-    process.exitCode = cli.code;
-    return;
-  }
-  let config: GantryConfig;
-  try {
-    config = loadConfig({ file: cli.configPath });
-  } catch (err) {
-    return fail(2, (err as Error).message);
-  }
+  const config = startupConfig(GATEWAY_COMMAND);
+  if (!config) return;
   const logger = createLogger(config.server.logLevel);
   startGarbagePacer();
   let app;
@@ -79,10 +70,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-/** One line on stderr, no stack: the operator can act on the message alone. */
 function fail(code: number, message: string): never {
-  process.stderr.write(`gantry: ${message}\n`);
-  process.exit(code);
+  return failStartup(GATEWAY_COMMAND, code, message);
 }
 
 function splitListen(listen: string): [string, number] {

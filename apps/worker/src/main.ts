@@ -1,13 +1,15 @@
 import { AuditLog } from '#access';
-import { backendSharedState, createCacheServices } from '#cache';
-import { ConfigError, loadConfig, type GantryConfig } from '#config';
-import { createBackend, type Registry } from '#registry';
+import { createCacheServices } from '#cache';
+import { ConfigError } from '#config';
+import type { Registry } from '#registry';
 import type { Server } from 'node:http';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { defaultImageCopier, Replication, replicationAuditEvent, ReplicationMetrics } from '#replication/runtime';
-import { parseCommandLine, type Command } from '../../gateway/src/bootstrap/cli-args';
+import type { Command } from '../../gateway/src/bootstrap/cli-args';
+import { createBackends } from '../../gateway/src/bootstrap/create-backends';
 import { describeListenError } from '../../gateway/src/bootstrap/listen-error';
 import { createLogger } from '../../gateway/src/bootstrap/logger';
+import { failStartup, startupConfig } from '../../gateway/src/bootstrap/startup-config';
 import { collectProcessMetrics } from '../../gateway/src/metrics/process-metrics';
 import { WorkerHealth } from './worker-health';
 import { startWorkerListener } from './worker-listener';
@@ -29,30 +31,17 @@ SIGTERM: running copies get server.shutdownGraceSeconds to finish, then go back 
 
 /** Exit codes: 0 stopped cleanly, 1 failed to start, 2 bad arguments or configuration. */
 async function main(): Promise<void> {
-  const cli = parseCommandLine(WORKER_COMMAND, process.argv.slice(2), process.env);
-  if (cli.action === 'exit') {
-    (cli.code === 0 ? process.stdout : process.stderr).write(cli.text);
-    process.exitCode = cli.code;
-    return;
-  }
-  let config: GantryConfig;
-  try {
-    config = loadConfig({ file: cli.configPath });
-  } catch (err) {
-    return fail(2, (err as Error).message);
-  }
+  const config = startupConfig(WORKER_COMMAND);
+  if (!config) return;
   if (!config.replication || config.replication.rules.length === 0) {
     return fail(2, 'replication.rules: no replication rules configured; a worker has nothing to do');
   }
   const logger = createLogger(config.server.logLevel).child({ process: 'worker' });
   const cache = createCacheServices(config, logger);
-  const backends = new Map<string, Registry>();
+  let backends: Map<string, Registry>;
   try {
-    for (const [name, backendConfig] of Object.entries(config.backends)) {
-      backends.set(name, await createBackend(name, backendConfig, logger, backendSharedState(cache, name, logger)));
-    }
+    backends = await createBackends(config, logger, cache);
   } catch (err) {
-    await cache.close();
     if (err instanceof ConfigError) return fail(2, err.message);
     throw err;
   }
@@ -105,8 +94,7 @@ async function main(): Promise<void> {
 }
 
 function fail(code: number, message: string): never {
-  process.stderr.write(`gantry worker: ${message}\n`);
-  process.exit(code);
+  return failStartup(WORKER_COMMAND, code, message);
 }
 
 void main().catch((err: unknown) => {

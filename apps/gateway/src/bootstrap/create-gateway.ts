@@ -5,8 +5,8 @@ import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { PullAdmission } from '#access';
 import type { GantryConfig } from '#config';
-import { backendSharedState, createCacheServices } from '#cache';
-import { createBackend, type Registry } from '#registry';
+import { createCacheServices } from '#cache';
+import type { Registry } from '#registry';
 import { RouteTable } from '#routing';
 import { QueueJobCounts, type Replication } from '#replication';
 import { AppModule } from '../app.module';
@@ -17,6 +17,7 @@ import { API_VERSION_HEADER } from '../http/responses';
 import { GantryMetrics } from '../metrics/gantry-metrics';
 import { requestCounter } from '../metrics/request-metrics';
 import { packageVersion } from './cli-args';
+import { createBackends } from './create-backends';
 import { httpsOptions } from './https-options';
 import { NestPinoLogger } from './logger';
 
@@ -37,18 +38,8 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
   const cache = createCacheServices(config, logger);
   const metricsOn = config.server.metrics;
   const metrics = new GantryMetrics({ defaultMetrics: metricsOn });
-  const backends = new Map<string, Registry>();
-  try {
-    for (const [name, backendConfig] of Object.entries(config.backends)) {
-      const shared = { ...backendSharedState(cache, name, logger), ...(metricsOn ? { observer: metrics } : {}) };
-      backends.set(name, await createBackend(name, backendConfig, logger, shared));
-    }
-    if (metricsOn) metrics.watchCircuits(backends);
-  } catch (err) {
-    // The Redis connection would keep a process that failed to start alive.
-    await cache.close();
-    throw err;
-  }
+  const backends = await createBackends(config, logger, cache, metricsOn ? metrics : undefined);
+  if (metricsOn) metrics.watchCircuits(backends);
   // server.tls: HTTPS on the same listener, so clients need no insecure-registries entry.
   const https = httpsOptions(config);
   const adapter = new FastifyAdapter({
