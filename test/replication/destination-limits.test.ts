@@ -5,7 +5,7 @@ import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { startRedis, type RedisProcess } from '../support/redis';
 import { V2Client } from '../support/v2-client';
 import { startWorker, type WorkerProcess } from '../support/worker-process';
-import { listJobs, registryBackend, waitForJobs } from './replication-fixtures';
+import { aToBConfig, listJobs, waitForJobs } from './replication-fixtures';
 
 const IMAGES = 8;
 
@@ -19,16 +19,10 @@ describe('a destination with concurrency 1: one copy at a time over all workers'
 
   before(async () => {
     [redis, a, b] = await Promise.all([startRedis(), startDistribution(), startDistribution()]);
-    config = {
-      redis: { url: redis.url },
-      backends: { a: registryBackend(a.url), b: registryBackend(b.url) },
-      routes: [{ prefix: '', backend: 'a' }],
-      replication: {
-        workers: 'external',
-        concurrency: 4,
-        rules: [{ name: 'one-at-a-time', source: { backend: 'a', repositories: ['team/app'] }, destinations: [{ backend: 'b', concurrency: 1 }], triggers: ['manual'] }],
-      },
-    };
+    config = aToBConfig(redis.url, a.url, b.url, {
+      concurrency: 4,
+      rules: [{ name: 'one-at-a-time', source: { backend: 'a', repositories: ['team/app'] }, destinations: [{ backend: 'b', concurrency: 1 }], triggers: ['manual'] }],
+    });
     gateway = await startGateway(config);
   });
   after(async () => {
@@ -61,16 +55,10 @@ describe('a destination with perMinute 2: no more copies start in a minute, howe
 
   before(async () => {
     [redis, a, b] = await Promise.all([startRedis(), startDistribution(), startDistribution()]);
-    config = {
-      redis: { url: redis.url },
-      backends: { a: registryBackend(a.url), b: registryBackend(b.url) },
-      routes: [{ prefix: '', backend: 'a' }],
-      replication: {
-        workers: 'external',
-        concurrency: 4,
-        rules: [{ name: 'budget', source: { backend: 'a', repositories: ['team/app'] }, destinations: [{ backend: 'b', perMinute: 2 }], triggers: ['manual'] }],
-      },
-    };
+    config = aToBConfig(redis.url, a.url, b.url, {
+      concurrency: 4,
+      rules: [{ name: 'budget', source: { backend: 'a', repositories: ['team/app'] }, destinations: [{ backend: 'b', perMinute: 2 }], triggers: ['manual'] }],
+    });
     gateway = await startGateway(config);
   });
   after(async () => {

@@ -9,6 +9,20 @@ import { V2Client } from '../support/v2-client';
 /** A registry backend entry for a distribution (or a front) URL. */
 export const registryBackend = (url: string): Record<string, unknown> => ({ type: 'registry', url });
 
+/**
+ * A gateway and worker config replicating registry `a` (every name routed there) to registry `b`
+ * with external workers: `replication` (rules and tuning) merged over that, `extra` over the rest.
+ */
+export function aToBConfig(redisUrl: string, aUrl: string, bUrl: string, replication: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    redis: { url: redisUrl },
+    backends: { a: registryBackend(aUrl), b: registryBackend(bUrl) },
+    routes: [{ prefix: '', backend: 'a' }],
+    replication: { workers: 'external', ...replication },
+    ...extra,
+  };
+}
+
 /** Builds a two-platform image and pushes it through `client` (blobs, platform manifests, then the index under `tag`). */
 export async function pushMultiArch(client: V2Client, repository: string, tag: string): Promise<BuiltImage> {
   const dir = tempDir('replication-image');

@@ -9,7 +9,7 @@ import { waitFor } from '../support/temp';
 import { imageManifest, sha256, V2Client } from '../support/v2-client';
 import { startWorker, type WorkerProcess } from '../support/worker-process';
 import { startHoldingSource } from './holding-source';
-import { registryBackend, waitForJobs } from './replication-fixtures';
+import { aToBConfig, waitForJobs } from './replication-fixtures';
 
 const MiB = 1024 * 1024;
 const LAYER = 256 * MiB;
@@ -33,17 +33,11 @@ describe('kill -9 of a worker in the middle of a 256 MiB layer', () => {
     [redis, a, b] = await Promise.all([startRedis(), startDistribution(), startDistribution()]);
     front = await startCountingFront(b.url);
     source = await startHoldingSource(a.url, `/v2/team/big/blobs/${layer.digest}`, 4);
-    config = {
-      redis: { url: redis.url },
-      backends: { a: registryBackend(source.url), b: registryBackend(front.url) },
-      routes: [{ prefix: '', backend: 'a' }],
-      replication: {
-        workers: 'external',
-        chunkThreshold: '16MiB',
-        chunkSize: '16MiB',
-        rules: [{ name: 'big', source: { backend: 'a', repositories: ['team/big'] }, destinations: [{ backend: 'b' }], triggers: ['manual'] }],
-      },
-    };
+    config = aToBConfig(redis.url, source.url, front.url, {
+      chunkThreshold: '16MiB',
+      chunkSize: '16MiB',
+      rules: [{ name: 'big', source: { backend: 'a', repositories: ['team/big'] }, destinations: [{ backend: 'b' }], triggers: ['manual'] }],
+    });
     gateway = await startGateway(config);
   });
   after(async () => {

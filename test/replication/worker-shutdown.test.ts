@@ -10,7 +10,7 @@ import { waitFor } from '../support/temp';
 import { imageManifest, sha256, V2Client } from '../support/v2-client';
 import { startWorker, type WorkerProcess } from '../support/worker-process';
 import { type HoldingSource, startHoldingSource } from './holding-source';
-import { listJobs, registryBackend, waitForJobs } from './replication-fixtures';
+import { aToBConfig, listJobs, waitForJobs } from './replication-fixtures';
 
 const MiB = 1024 * 1024;
 const UPLOAD_PATCH = /^\/v2\/team\/big\/blobs\/uploads\//;
@@ -31,19 +31,14 @@ describe('SIGTERM of a worker mid-copy: the copy is handed back to the queue and
     [redis, a, b] = await Promise.all([startRedis(), startDistribution(), startDistribution()]);
     front = await startCountingFront(b.url);
     source = await startHoldingSource(a.url, `/v2/team/big/blobs/${layer.digest}`, 2);
-    config = {
+    config = aToBConfig(
+      redis.url,
+      source.url,
+      front.url,
+      { chunkThreshold: '8MiB', chunkSize: '8MiB', rules: [{ name: 'big', source: { backend: 'a', repositories: ['team/big'] }, destinations: [{ backend: 'b' }], triggers: ['manual'] }] },
       // No grace: running copies are handed back at once.
-      server: { shutdownGraceSeconds: 0 },
-      redis: { url: redis.url },
-      backends: { a: registryBackend(source.url), b: registryBackend(front.url) },
-      routes: [{ prefix: '', backend: 'a' }],
-      replication: {
-        workers: 'external',
-        chunkThreshold: '8MiB',
-        chunkSize: '8MiB',
-        rules: [{ name: 'big', source: { backend: 'a', repositories: ['team/big'] }, destinations: [{ backend: 'b' }], triggers: ['manual'] }],
-      },
-    };
+      { server: { shutdownGraceSeconds: 0 } },
+    );
     gateway = await startGateway(config);
   });
   after(async () => {
