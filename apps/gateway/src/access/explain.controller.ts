@@ -2,9 +2,10 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ExplainInputError, type ExplainRequest } from '#access';
-import { OciError, readBounded } from '#oci';
+import { OciError } from '#oci';
 import { AdminApi } from '../admin/openapi/admin-api.decorator';
 import { explainAnswerSchema, explainRequestSchema, ociErrorSchema } from '../admin/openapi/admin-schemas';
+import { readJsonBody } from '../http/json-body';
 import { sendJson } from '../http/responses';
 import { AdmissionGate } from '../v2/admission-gate';
 import { ACCESS_CONTROL, type AccessControl } from './access-control';
@@ -30,14 +31,9 @@ export class ExplainController {
   @ApiBadRequestResponse({ description: 'The body is not JSON or names an unknown action or subject form', schema: ociErrorSchema })
   @ApiPayloadTooLargeResponse({ description: 'The body is over 64 KiB', schema: ociErrorSchema })
   async explain(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const tooLarge = () => new OciError('SIZE_INVALID', 'the explain request is too large', { status: 413 });
-    const raw = await readBounded(req.raw, MAX_BODY_BYTES, tooLarge, 'drain');
-    let request: ExplainRequest;
-    try {
-      request = JSON.parse(raw.toString('utf8')) as ExplainRequest;
-    } catch {
-      throw invalid('the body must be JSON: {subject, action, repository?, reference?}');
-    }
+    const body = await readJsonBody(req.raw, MAX_BODY_BYTES);
+    if (typeof body !== 'object' || body === null) throw invalid('the body must be a JSON object: {subject, action, repository?, reference?}');
+    const request = body as ExplainRequest;
     if (!this.access) {
       sendJson(reply, 200, await this.explainWithoutAuth(request));
       return;
