@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OciError, parseDigest } from '#oci';
-import type { ByteRange } from '#registry';
+import { FileRangeStream, type ByteRange } from '#registry';
 import { cacheHeaders } from '../http/cache-headers';
+import { sendFileRange } from '../http/file-range-response';
 import { servedByHeader } from '../http/served-by-header';
 import { parseRangeHeader } from '../http/range-header';
 import { sendEmpty } from '../http/responses';
@@ -72,9 +73,11 @@ export class BlobsHandler {
     } else {
       headers['content-length'] = body.size;
     }
+    const status = body.range ? 206 : 200;
+    if (body.stream instanceof FileRangeStream) return sendFileRange(reply, status, headers, body.stream);
     // A client that goes away must release the upstream connection or file handle.
     reply.raw.once('close', () => body.stream.destroy());
-    reply.code(body.range ? 206 : 200).headers(headers).send(body.stream);
+    reply.code(status).headers(headers).send(body.stream);
   }
 }
 

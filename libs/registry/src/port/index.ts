@@ -7,3 +7,4 @@ export * from './cache-status';
 export * from './shared-state';
 export * from './backend-observer';
 export * from './served-by';
+export * from './file-range-stream';

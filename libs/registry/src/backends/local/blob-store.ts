@@ -3,12 +3,12 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pipeline as pipelineCb } from 'node:stream';
 import { DigestVerifier, OciError, digestOf, isOciError } from '#oci';
-import type { ByteRange } from '../../port';
+import { FileRangeStream, type ByteRange } from '../../port';
 import { fsyncFile, isNotFound, readIfExists, removeFile, renameInto, statIfExists, writeFileAtomic } from './fs-util';
 import type { StoreLayout } from './paths';
 
 
-/** Larger reads than the 64 KiB default: fewer syscalls and chunks per served layer. */
+/** Larger reads than the 64 KiB default while a blob is verified: fewer syscalls and chunks. */
 const READ_CHUNK = 1024 * 1024;
 /**
  * A blob that gc saw as old and unreferenced may be about to be referenced again (a client
@@ -117,10 +117,10 @@ export class BlobStore {
       if (range) {
         const served = resolveRange(range, st.size);
         if (!this.verified.has(hex)) await this.verifyWhole(handle, hex, st);
-        const stream = handle.createReadStream({ start: served.start, end: served.end, highWaterMark: READ_CHUNK });
-        return { stream, size: st.size, range: served };
+        return { stream: new FileRangeStream(handle, served.start, served.end), size: st.size, range: served };
       }
-      if (this.verified.has(hex)) return { stream: handle.createReadStream({ highWaterMark: READ_CHUNK }), size: st.size };
+      // Verified: the HTTP layer can serve it through recycled buffers.
+      if (this.verified.has(hex)) return { stream: new FileRangeStream(handle, 0, st.size - 1), size: st.size };
       return { stream: this.verifyingStream(handle, hex, st), size: st.size };
     } catch (err) {
       await handle.close();
