@@ -1,16 +1,24 @@
 import { Pool } from 'undici';
 import { startDistribution } from '../support/distribution';
-import { MIB, peakRssDuring } from '../support/rss';
+import { MIB, peakRssDuring, rssOf } from '../support/rss';
 import { startBareHandler } from './bare-handler';
 import { measureGets, type RequestStats } from './load';
+import { median } from './median';
 import { markdownTable } from './table';
+
+/** Interleaved rounds per row; each row's figure is the median of its rounds. */
+const ROUNDS = 3;
+/** Requests per target before the rounds: the JIT warms up, caches fill. */
+const WARM_UP = 3000;
 
 export interface CacheBenchInput {
   distributionUrl: string;
-  gatewayUrl: string;
-  /** The gateway's process, whose peak RSS under the cached load is reported. */
-  gatewayPid: number;
-  /** The repository in distribution, and the gateway route to it (cached) and around the cache. */
+  /** A gateway that serves only the cached load, so its peak RSS is the cache's. */
+  cachedGatewayUrl: string;
+  cachedGatewayPid: number;
+  /** A gateway for the "cache off" column (the proxy path itself). */
+  uncachedGatewayUrl: string;
+  /** The repository in distribution, and the gateway routes to it (cached) and around the cache. */
   upstreamRepo: string;
   cachedRepo: string;
   uncachedRepo: string;
@@ -21,47 +29,65 @@ export interface CacheBenchInput {
   concurrency: number;
 }
 
+interface Target {
+  label: string;
+  pool: Pool;
+  repo: string;
+  pid?: number;
+}
+
 /**
  * Warm cached manifests (by tag and by digest) against distribution direct, distribution's own
  * pull-through proxy (`proxy.remoteurl`) in front of it, the gateway with the cache off, and a bare
- * Fastify handler returning the same bytes from memory. Returns a markdown section.
+ * Fastify handler returning the same bytes from memory. Every target is warmed up, then measured in
+ * ROUNDS interleaved rounds (drift hits all alike); medians. Returns a markdown section.
  */
 export async function cachedManifestSection(input: CacheBenchInput): Promise<string> {
   const proxy = await startDistribution({ kind: 'none' }, { proxyRemoteUrl: input.distributionUrl });
   const bare = await startBareHandler(input.manifest, input.mediaType, input.manifestDigest);
-  const pools = [input.distributionUrl, proxy.url, input.gatewayUrl, bare.url].map((url) => new Pool(url, { connections: input.concurrency }));
-  const [direct, viaProxy, viaGateway, viaBare] = pools as [Pool, Pool, Pool, Pool];
+  const pool = (url: string): Pool => new Pool(url, { connections: input.concurrency });
+  const targets: Target[] = [
+    { label: 'gateway cached', pool: pool(input.cachedGatewayUrl), repo: input.cachedRepo, pid: input.cachedGatewayPid },
+    { label: 'gateway cache off', pool: pool(input.uncachedGatewayUrl), repo: input.uncachedRepo },
+    { label: 'distribution direct', pool: pool(input.distributionUrl), repo: input.upstreamRepo },
+    { label: 'distribution proxy', pool: pool(proxy.url), repo: input.upstreamRepo },
+    { label: 'bare Fastify', pool: pool(bare.url), repo: input.upstreamRepo },
+  ];
   const headers = { accept: input.mediaType };
-  const measure = async (pool: Pool, path: string): Promise<RequestStats> => {
-    await measureGets(pool, path, headers, 200, input.concurrency); // warm-up (and, for caches, the fill)
-    return measureGets(pool, path, headers, input.count, input.concurrency);
+  const idleRss = rssOf(input.cachedGatewayPid);
+  let peakRss = idleRss;
+  const get = async (target: Target, reference: string, count: number): Promise<RequestStats> => {
+    const run = () => measureGets(target.pool, `/v2/${target.repo}/manifests/${reference}`, headers, count, input.concurrency);
+    if (target.pid === undefined) return run();
+    const { result, peak } = await peakRssDuring(target.pid, run);
+    peakRss = Math.max(peakRss, peak);
+    return result;
   };
   try {
     const rows: (string | number)[][] = [];
-    let peakRss = 0;
-    const cachedLoad = async (path: string): Promise<RequestStats> => {
-      const { result, peak } = await peakRssDuring(input.gatewayPid, () => measure(viaGateway, path));
-      peakRss = Math.max(peakRss, peak);
-      return result;
-    };
     const byRef = async (label: string, reference: string): Promise<void> => {
-      const d = await measure(direct, `/v2/${input.upstreamRepo}/manifests/${reference}`);
-      const p = await measure(viaProxy, `/v2/${input.upstreamRepo}/manifests/${reference}`);
-      const u = await measure(viaGateway, `/v2/${input.uncachedRepo}/manifests/${reference}`);
-      const c = await cachedLoad(`/v2/${input.cachedRepo}/manifests/${reference}`);
-      const b = await measure(viaBare, `/v2/${input.upstreamRepo}/manifests/${reference}`);
-      rows.push([`${label} req/s`, c.rps, u.rps, d.rps, p.rps, b.rps, c.rps / d.rps, c.rps / b.rps]);
-      rows.push([`${label} p50 ms`, c.p50Ms, u.p50Ms, d.p50Ms, p.p50Ms, b.p50Ms, '', '']);
+      for (const target of targets) await get(target, reference, WARM_UP);
+      const runs = new Map<Target, RequestStats[]>(targets.map((t) => [t, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const target of targets) runs.get(target)!.push(await get(target, reference, input.count));
+      }
+      const rps = targets.map((t) => median(runs.get(t)!.map((r) => r.rps)));
+      const p50 = targets.map((t) => median(runs.get(t)!.map((r) => r.p50Ms)));
+      const [cached, , direct, , bareRps] = rps as [number, number, number, number, number];
+      rows.push([`${label} req/s`, ...rps, cached / direct, cached / bareRps]);
+      rows.push([`${label} p50 ms`, ...p50, '', '']);
     };
-    await byRef(`manifest by tag (${input.count}, c=${input.concurrency})`, 'v1');
-    await byRef(`manifest by digest (${input.count}, c=${input.concurrency})`, input.manifestDigest);
+    const shape = `${input.count} × ${ROUNDS} rounds, c=${input.concurrency}`;
+    await byRef(`manifest by tag (${shape})`, 'v1');
+    await byRef(`manifest by digest (${shape})`, input.manifestDigest);
     return `### d) cached manifests (warm)\n\n${markdownTable(
-      ['measure', 'gateway cached', 'gateway cache off', 'distribution direct', 'distribution proxy', 'bare Fastify', 'cached / direct', 'cached / bare'],
+      ['measure', ...targets.map((t) => t.label), 'cached / direct', 'cached / bare'],
       rows,
-    )}\nGateway peak RSS under the cached load: ${(peakRss / MIB).toFixed(0)} MiB (64 MiB L1; target ≤ 150).\n` +
-      'Targets: by digest ≥ 5× distribution direct, by tag ≥ 4×, and ≥ 0.5 of the bare handler.\n';
+    )}\nThe cached gateway serves only this load (the "cache off" column is another gateway). Its RSS: ` +
+      `${(idleRss / MIB).toFixed(0)} MiB before, peak ${(peakRss / MIB).toFixed(0)} MiB under the load (64 MiB L1; target ≤ 150).\n` +
+      `Each target had ${WARM_UP} requests of warm-up per row. Targets: by digest ≥ 5× distribution direct, by tag ≥ 4×, and ≥ 0.5 of the bare handler.\n`;
   } finally {
-    await Promise.all(pools.map((p) => p.close()));
+    await Promise.all(targets.map((t) => t.pool.close()));
     await bare.stop();
     await proxy.stop();
   }

@@ -16,6 +16,7 @@ import { RouteTable } from '#routing';
 import { readFileSync } from 'node:fs';
 import { measureGets, pushPostPut, putManifest, type RequestStats } from './load';
 import { markdownTable } from './table';
+import { median } from './median';
 
 const CONCURRENCY = 16;
 /** Requests per side and round: the proxied path is ~15 times slower than the cached one. */
@@ -44,11 +45,6 @@ function mainThreadCpuNs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** What the onResponse hook does per request (classify the URL, count), timed in this process. */
 function hookMicros(digest: string): number {

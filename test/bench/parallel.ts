@@ -3,6 +3,7 @@ import { measureParallelPullWithCurl } from './load';
 import { startNginx } from './nginx';
 import { startHttpRelay, startTcpRelay } from './relays';
 import { markdownTable } from './table';
+import { median } from './median';
 
 const PARALLEL = 6;
 const MANY = 24;
@@ -81,8 +82,3 @@ export async function parallelPullSection(t: ParallelTargets): Promise<string> {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}

@@ -26,5 +26,16 @@ export const cacheKeys = {
  */
 export function acceptKey(accept: readonly string[]): string {
   const normalised = [...new Set(accept.map((type) => type.trim().toLowerCase()))].sort().join(',');
-  return createHash('sha256').update(normalised).digest('hex').slice(0, 16);
+  let key = acceptKeys.get(normalised);
+  if (key === undefined) {
+    key = createHash('sha256').update(normalised).digest('hex').slice(0, 16);
+    // Clients send a handful of distinct Accept sets; a flood of made-up ones only resets the memo.
+    if (acceptKeys.size >= ACCEPT_KEYS_KEPT) acceptKeys.clear();
+    acceptKeys.set(normalised, key);
+  }
+  return key;
 }
+
+/** Hashes of Accept sets already seen: every pull of a tag needs one. */
+const acceptKeys = new Map<string, string>();
+const ACCEPT_KEYS_KEPT = 256;

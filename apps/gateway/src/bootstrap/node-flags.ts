@@ -8,15 +8,10 @@
  * (idle RSS 125 → 107 MiB; a flood of bad requests −100 MiB). The gateway's own objects are few
  * and small; its bytes live outside the heap. (Allowed in NODE_OPTIONS too.)
  *
- * `--initial-old-space-size=96`: V8 charges every ArrayBuffer allocated since the last
- * mark-compact (each 64 KiB read of a streamed blob) to the old generation's allocation limit,
- * and its heuristics set that limit only 9–15 MiB above the gateway's ~37 MiB heap. In about
- * one run in three a single client's disk-cache hit then ran a full mark-compact of the whole
- * heap every ~10 MiB served: 100+ per 3 × 128 MiB pulls, 4000–8000 CPU ms/GB, ~200 MB/s.
- * A configured initial size keeps the limit at 96 MiB: 1 mark-compact, ~1900 ms/GB, ~450 MB/s
- * in every run (64 still fell into the slow mode in half the runs). Heap objects stay as few;
- * only external garbage may wait longer for a full collection (24 parallel pulls: 224 MiB peak,
- * 227 without). (`--external-memory-accounted-in-global-limit` fixed the hit too but let those
- * 24 pulls peak at 276 MiB.) Not allowed in NODE_OPTIONS: pass it on the command line.
+ * No `--initial-old-space-size`: it was there because V8 charges every ArrayBuffer allocated
+ * since the last mark-compact to the old generation's limit, and a disk-cache hit reading fresh
+ * 64 KiB buffers then ran a full mark-compact every ~10 MiB in one run of three. Disk reads now go
+ * through recycled buffers (FileRangeStream), and the larger limit let garbage of manifest traffic
+ * pile up to ~190 MiB RSS before a full collection (~155 without).
  */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--initial-old-space-size=96'];
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
