@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { GATEWAY_NODE_FLAGS } from '../../apps/gateway/src/bootstrap/node-flags';
 import { freePort, waitFor } from '../support/temp';
 
 export interface Relay {
   url: string;
+  pid: number;
   stop(): void;
 }
 
@@ -42,10 +44,33 @@ http.createServer((req, res) => {
 }).listen(${port}, '127.0.0.1');`);
 }
 
+/**
+ * The gateway's HTTP client (undici, 64 KiB body buffers as the gateway sets them) relaying
+ * into a `node:http` response: what any Node proxy built on undici holds per stream, without
+ * Gantry.
+ */
+export function startUndiciRelay(targetPort: number): Promise<Relay> {
+  return startProgram((port) => `
+const http = require('http');
+const { Pool } = require(${JSON.stringify(require.resolve('undici'))});
+const upstream = new Pool('http://127.0.0.1:${targetPort}');
+http.createServer(async (req, res) => {
+  try {
+    const up = await upstream.request({ path: req.url, method: req.method, highWaterMark: 64 * 1024 });
+    res.writeHead(up.statusCode, { 'content-length': up.headers['content-length'] });
+    res.on('close', () => up.body.destroy());
+    up.body.pipe(res);
+  } catch {
+    res.destroy();
+  }
+}).listen(${port}, '127.0.0.1');`);
+}
+
+/** Runs `program` in its own Node process with the gateway's Node flags, so memory compares alike. */
 async function startProgram(program: (port: number) => string): Promise<Relay> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['-e', program(port)], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '-e', program(port)], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`relay on ${port}`, async () => (await fetch(`${url}/v2/`)).status > 0);
-  return { url, stop: () => child.kill() };
+  return { url, pid: child.pid!, stop: () => child.kill() };
 }
