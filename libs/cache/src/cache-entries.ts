@@ -64,6 +64,33 @@ export function encodeVariants<T>(variants: Variants<T>): Buffer {
   return Buffer.from(JSON.stringify(variants));
 }
 
+/** Entries already parsed for reading, by the Buffer the store handed back (see `verified`). */
+const parsedForReading = new WeakMap<Buffer, Readonly<Variants<unknown>>>();
+
+/**
+ * The variants of an entry for reading only: parsed once per entry Buffer, so that a hot tag
+ * served from the in-process store is not parsed again on every pull, and frozen, so that a
+ * caller that tried to change the shared value would fail loudly instead of corrupting the cache.
+ */
+export function readVariants<T>(entry: Buffer | undefined): Readonly<Variants<T>> {
+  if (!entry) return {};
+  let variants = parsedForReading.get(entry);
+  if (!variants) {
+    variants = deepFreeze(decodeVariants<unknown>(entry));
+    parsedForReading.set(entry, variants);
+  }
+  return variants as Readonly<Variants<T>>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A fresh, mutable copy of an entry's variants (to change and store again). */
 export function decodeVariants<T>(entry: Buffer | undefined): Variants<T> {
   if (!entry) return {};
   try {

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { CacheAnnotated } from '#registry';
 import type { CacheStore } from './cache-store';
-import { decodeVariants, encodeVariants, type Timed } from './cache-entries';
+import { decodeVariants, encodeVariants, readVariants, type Timed } from './cache-entries';
 import { isUpstreamFailure } from './cache-policy';
 import type { ClusterFill } from './cluster-fill';
 import type { InFlight } from './in-flight';
@@ -50,7 +50,7 @@ export class TimedCache {
   ) {}
 
   async read<T, A extends object>(read: TimedRead<T, A>): Promise<A & CacheAnnotated> {
-    const cached = decodeVariants<T>(await this.store.get(read.key))[read.variant];
+    const cached = readVariants<T>(await this.store.get(read.key))[read.variant];
     const age = cached ? this.now() - cached.storedAt : Infinity;
     const usableFor = read.revalidateInBackground ? 2 * read.ttlMs : read.ttlMs;
     if (cached && age >= 0 && age < usableFor) {
@@ -93,7 +93,7 @@ export class TimedCache {
 
   /** What another replica's fill stored: only an entry still fresh (a stale one is what this load replaces). */
   private async fresh<T, A>(read: TimedRead<T, A>): Promise<{ answer: A; value: T } | undefined> {
-    const entry = decodeVariants<T>(await this.store.get(read.key))[read.variant];
+    const entry = readVariants<T>(await this.store.get(read.key))[read.variant];
     const age = entry ? this.now() - entry.storedAt : Infinity;
     if (!entry || age < 0 || age >= read.ttlMs) return undefined;
     const answer = await read.answer(entry.value);

@@ -8,10 +8,16 @@
  * (idle RSS 125 → 107 MiB; a flood of bad requests −100 MiB). The gateway's own objects are few
  * and small; its bytes live outside the heap. (Allowed in NODE_OPTIONS too.)
  *
+ * `--no-maglev`: V8's mid-tier compiler compiles many more functions than TurboFan alone, and
+ * its compile zones and code stay resident: under a warm cached-manifest load the gateway peaked
+ * at 156–159 MiB with it and 141–144 without, and served 10–15% more requests per second (the
+ * hot paths are TurboFan's either way; streaming and the bad-request flood were unchanged).
+ * (Allowed in NODE_OPTIONS too.)
+ *
  * No `--initial-old-space-size`: it was there because V8 charges every ArrayBuffer allocated
  * since the last mark-compact to the old generation's limit, and a disk-cache hit reading fresh
  * 64 KiB buffers then ran a full mark-compact every ~10 MiB in one run of three. Disk reads now go
  * through recycled buffers (FileRangeStream), and the larger limit let garbage of manifest traffic
  * pile up to ~190 MiB RSS before a full collection (~155 without).
  */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--no-maglev'];
