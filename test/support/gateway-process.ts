@@ -46,9 +46,10 @@ export async function startGateway(config: Record<string, unknown>, options: { e
   let stopping: Promise<number | null> | undefined;
   void exited.then(() => (dead = true));
   try {
+    // A Gantry answer (its cache header), not just any answer: another server may hold the port.
     await waitFor(`gateway on ${host}`, async () => {
       if (dead) throw new Error('gateway exited');
-      return (await fetch(`${url}/v2/`)).status > 0;
+      return (await fetch(`${url}/v2/`)).headers.has('x-gantry-cache');
     });
   } catch (err) {
     child.kill('SIGKILL');
