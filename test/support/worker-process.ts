@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { GATEWAY_NODE_FLAGS } from '../../apps/gateway/src/bootstrap/node-flags';
+import { WORKER_NODE_FLAGS } from '../../apps/gateway/src/bootstrap/node-flags';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -33,7 +33,7 @@ export async function startWorker(config: Record<string, unknown>): Promise<Work
   const workerListen = (replication.workerListen as string | undefined) ?? `127.0.0.1:${await freePort()}`;
   const { dir, path } = writeConfig({ ...config, replication: { ...replication, workerListen } });
   const logs: string[] = [];
-  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, MAIN, '--config', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, MAIN, '--config', path], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d: Buffer) => logs.push(d.toString()));
   child.stderr.on('data', (d: Buffer) => logs.push(d.toString()));
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
@@ -69,7 +69,7 @@ export async function startWorker(config: Record<string, unknown>): Promise<Work
 export async function runUntilExit(program: 'gateway' | 'worker', config: Record<string, unknown>): Promise<{ code: number | null; stderr: string }> {
   const { dir, path } = writeConfig(config);
   const main = program === 'worker' ? MAIN : resolve(__dirname, '../../apps/gateway/src/main.js');
-  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, main, '--config', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, main, '--config', path], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   // A program that started instead of refusing would run forever: the test's timeout ends it.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { GATEWAY_NODE_FLAGS } from '../../../gateway/src/bootstrap/node-flags';
+import { GATEWAY_NODE_FLAGS, WORKER_NODE_FLAGS } from '../../../gateway/src/bootstrap/node-flags';
 import { CliError } from '../cli-error';
 import type { CliContext } from '../cli-context';
 import { runNodeProgram } from '../node-program';
@@ -30,7 +30,7 @@ export function registerProcessCommands(program: Command, ctx: CliContext): void
       if (!existsSync(WORKER_MAIN)) {
         throw new CliError(`the replication worker is not built: ${WORKER_MAIN} is missing (this build has no apps/worker; run npm run build in a checkout that has it)`);
       }
-      ctx.exitCode = await runNodeProgram(WORKER_MAIN, GATEWAY_NODE_FLAGS, configArgs(flags));
+      ctx.exitCode = await runNodeProgram(WORKER_MAIN, WORKER_NODE_FLAGS, configArgs(flags));
     });
 }
 
