@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
+import { GATEWAY_NODE_FLAGS, WORKER_NODE_FLAGS } from '../../apps/gateway/src/bootstrap/node-flags';
 import { tempDir } from '../support/temp';
 import { runGantry } from './gantry-process';
 
@@ -70,6 +71,15 @@ describe('deployment files', () => {
     assert.match(dockerfile, /ln -s \/app\/bin\/gantry\.js \/usr\/local\/bin\/gantry/);
     // The dashboard's static files are not compiled into dist/.
     assert.match(dockerfile, /^COPY ui \.\/ui$/m);
+  });
+
+  test('the Docker image and the npm scripts start the gateway and the worker with the Node flags of node-flags.ts', () => {
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+    assert.ok(entrypoint, 'the Dockerfile has an exec-form ENTRYPOINT');
+    assert.deepEqual(JSON.parse(entrypoint[1]!), ['node', ...GATEWAY_NODE_FLAGS, 'dist/apps/gateway/src/main.js']);
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    assert.ok(scripts.start!.endsWith(`node ${GATEWAY_NODE_FLAGS.join(' ')} dist/apps/gateway/src/main.js`), scripts.start);
+    assert.ok(scripts.worker!.endsWith(`node ${WORKER_NODE_FLAGS.join(' ')} dist/apps/worker/src/main.js`), scripts.worker);
   });
 
   test('Kubernetes: the gateway Deployment probes /readyz and /healthz, the Service selects it, the worker runs gantry worker', () => {
