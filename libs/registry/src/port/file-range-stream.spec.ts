@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import { FileRangeStream, RECYCLED_CHUNK_BYTES } from './file-range-stream';
+import { FileRangeStream, RECYCLED_CHUNK_BYTES, spareBufferCount } from './file-range-stream';
 
 const dir = mkdtempSync(join(tmpdir(), 'gantry-file-range-'));
 const content = randomBytes(3 * RECYCLED_CHUNK_BYTES + 4321);
@@ -79,6 +79,27 @@ describe('FileRangeStream', () => {
   test('a file shorter than the range fails the transfer instead of ending it short', async () => {
     const stream = new FileRangeStream(await open(path, 'r'), 0, content.length + 99);
     await assert.rejects(stream.writeRecycled(new LateDestination()), /file ended 100 bytes before the range did/);
+  });
+
+  test('whole-size buffers serve the next transfer once every write called back; a small range and a failed transfer give none', async () => {
+    await new FileRangeStream(await open(path, 'r'), 0, content.length - 1).writeRecycled(new LateDestination());
+    const spare = spareBufferCount();
+    assert.ok(spare >= 2, `${spare} spare buffers`);
+    await new FileRangeStream(await open(path, 'r'), 0, 9).writeRecycled(new LateDestination());
+    assert.equal(spareBufferCount(), spare, 'a 10-byte range used a buffer of its own size');
+    let writes = 0;
+    const dest = new Writable({
+      write(_chunk, _encoding, callback) {
+        if (++writes === 1) setTimeout(() => dest.destroy(), 5);
+        else callback();
+      },
+    });
+    await assert.rejects(new FileRangeStream(await open(path, 'r'), 0, content.length - 1).writeRecycled(dest));
+    assert.equal(spareBufferCount(), spare - 2, 'a transfer whose write never called back gives its buffers to the collector');
+    const again = new LateDestination({ highWaterMark: 1 });
+    await new FileRangeStream(await open(path, 'r'), 0, content.length - 1).writeRecycled(again);
+    assert.ok(Buffer.concat(again.received).equals(content));
+    assert.equal(again.intact, true, 'a reused buffer changed before its write called back');
   });
 
   test('one way of reading per stream', async () => {

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 
-/** Bytes per read of the recycled writer: few reads (each a thread-pool hop) and two of them per stream. */
+/** Bytes per read of the recycled writer: few reads (each a thread-pool hop), two buffers per transfer at most. */
 export const RECYCLED_CHUNK_BYTES = 256 * 1024;
 /** Bytes per read for ordinary consumers, each a fresh buffer: Node's own default. */
 const FRESH_CHUNK_BYTES = 64 * 1024;
@@ -58,13 +58,16 @@ export class FileRangeStream extends Readable {
   async writeRecycled(dest: Writable): Promise<void> {
     if (this.claimed) throw new Error('writeRecycled: the stream is already being read');
     this.claimed = true;
-    const buffers = [Buffer.allocUnsafeSlow(RECYCLED_CHUNK_BYTES), Buffer.allocUnsafeSlow(RECYCLED_CHUNK_BYTES)] as const;
+    // A small blob (a config, a signature) needs one buffer of its own size, not two whole ones.
+    const size = Math.min(RECYCLED_CHUNK_BYTES, this.remaining);
+    const buffers: [Buffer | undefined, Buffer | undefined] = [undefined, undefined];
     const inFlight: [Promise<void> | undefined, Promise<void> | undefined] = [undefined, undefined];
     const gone = closedEarly(dest);
     try {
       for (let slot: 0 | 1 = 0; this.remaining > 0; slot = slot === 0 ? 1 : 0) {
         if (inFlight[slot]) await Promise.race([inFlight[slot], gone.promise]);
-        const chunk = await this.readInto(buffers[slot].subarray(0, Math.min(RECYCLED_CHUNK_BYTES, this.remaining)));
+        const buffer = (buffers[slot] ??= takeBuffer(size));
+        const chunk = await this.readInto(buffer.subarray(0, Math.min(size, this.remaining)));
         if (gone.closed) throw gone.error();
         const written = writeChunk(dest, chunk);
         // An unobserved rejection must not crash the process while the other slot is awaited.
@@ -72,9 +75,12 @@ export class FileRangeStream extends Readable {
         inFlight[slot] = written;
       }
       await Promise.race([Promise.all(inFlight), gone.promise]);
+      // Every write called back: nothing refers to the buffers any more.
+      for (const buffer of buffers) if (buffer) giveBuffer(buffer);
       this.destroy();
     } catch (err) {
       // The error is the caller's (the rejection); an 'error' event here would have no listener.
+      // The buffers are left to the collector: a write that never called back may still hold one.
       this.destroy();
       throw err;
     } finally {
@@ -96,6 +102,26 @@ export class FileRangeStream extends Readable {
     this.position += bytesRead;
     return buffer.subarray(0, bytesRead);
   }
+}
+
+/**
+ * Whole-size buffers of finished transfers, for the next ones: a steady stream of pulls then
+ * allocates none. Bounded, so a burst of parallel transfers does not stay resident after it.
+ */
+const spareBuffers: Buffer[] = [];
+export const SPARE_BUFFERS_KEPT = 32;
+
+function takeBuffer(size: number): Buffer {
+  return (size === RECYCLED_CHUNK_BYTES ? spareBuffers.pop() : undefined) ?? Buffer.allocUnsafeSlow(size);
+}
+
+function giveBuffer(buffer: Buffer): void {
+  if (buffer.length === RECYCLED_CHUNK_BYTES && spareBuffers.length < SPARE_BUFFERS_KEPT) spareBuffers.push(buffer);
+}
+
+/** How many whole-size buffers wait for the next transfer (for specs). */
+export function spareBufferCount(): number {
+  return spareBuffers.length;
 }
 
 function writeChunk(dest: Writable, chunk: Buffer): Promise<void> {
