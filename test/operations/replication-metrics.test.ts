@@ -8,7 +8,7 @@ import { startRedis, type RedisProcess } from '../support/redis';
 import { freePort, waitFor } from '../support/temp';
 import { V2Client } from '../support/v2-client';
 import { startWorker, type WorkerProcess } from '../support/worker-process';
-import { registryBackend, waitForJobs } from '../replication/replication-fixtures';
+import { aToBConfig, registryBackend, waitForJobs } from '../replication/replication-fixtures';
 
 const REPLICATION_LABELS = new Set(['source', 'destination', 'result', 'state', 'rule']);
 
@@ -94,15 +94,9 @@ describe('replication metrics with a worker process: it counts its copies, the g
 
   before(async () => {
     [redis, a, b] = await Promise.all([startRedis(), startDistribution(), startDistribution()]);
-    const config = {
-      redis: { url: redis.url },
-      backends: { a: registryBackend(a.url), b: registryBackend(b.url) },
-      routes: [{ prefix: '', backend: 'a' }],
-      replication: {
-        workers: 'external',
-        rules: [{ name: 'copy-out', source: { backend: 'a', repositories: ['team/**'] }, destinations: [{ backend: 'b' }], triggers: ['on-push'] }],
-      },
-    };
+    const config = aToBConfig(redis.url, a.url, b.url, {
+      rules: [{ name: 'copy-out', source: { backend: 'a', repositories: ['team/**'] }, destinations: [{ backend: 'b' }], triggers: ['on-push'] }],
+    });
     gateway = await startGateway(config);
     worker = await startWorker(config);
   });

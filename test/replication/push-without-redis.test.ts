@@ -6,7 +6,7 @@ import { logLines } from '../support/log-lines';
 import { startRedis, type RedisProcess } from '../support/redis';
 import { waitFor } from '../support/temp';
 import { imageManifest, randomBlob, V2Client } from '../support/v2-client';
-import { registryBackend, tagsAt } from './replication-fixtures';
+import { aToBConfig, tagsAt } from './replication-fixtures';
 
 describe('Redis away during a push: the push succeeds, the copies are enqueued once Redis is back', () => {
   let redis: RedisProcess;
@@ -16,12 +16,10 @@ describe('Redis away during a push: the push succeeds, the copies are enqueued o
 
   before(async () => {
     [redis, a, b] = await Promise.all([startRedis(), startDistribution(), startDistribution()]);
-    gateway = await startGateway({
-      redis: { url: redis.url },
-      backends: { a: registryBackend(a.url), b: registryBackend(b.url) },
-      routes: [{ prefix: '', backend: 'a' }],
-      replication: { workers: 'inline', rules: [{ name: 'a-to-b', source: { backend: 'a', repositories: ['**'] }, destinations: [{ backend: 'b' }] }] },
-    });
+    gateway = await startGateway(aToBConfig(redis.url, a.url, b.url, {
+      workers: 'inline',
+      rules: [{ name: 'a-to-b', source: { backend: 'a', repositories: ['**'] }, destinations: [{ backend: 'b' }] }],
+    }));
   });
   after(async () => {
     await gateway?.stop();

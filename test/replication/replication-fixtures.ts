@@ -10,8 +10,9 @@ import { V2Client } from '../support/v2-client';
 export const registryBackend = (url: string): Record<string, unknown> => ({ type: 'registry', url });
 
 /**
- * A gateway and worker config replicating registry `a` (every name routed there) to registry `b`
- * with external workers: `replication` (rules and tuning) merged over that, `extra` over the rest.
+ * A gateway and worker config replicating registry `a` (every name routed there) to registry `b`,
+ * with external workers unless `replication` (rules and tuning, merged over that) names others;
+ * `extra` merged over the rest.
  */
 export function aToBConfig(redisUrl: string, aUrl: string, bUrl: string, replication: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {

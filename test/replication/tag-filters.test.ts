@@ -4,7 +4,7 @@ import { startDistribution, type Distribution } from '../support/distribution';
 import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { startRedis, type RedisProcess } from '../support/redis';
 import { V2Client } from '../support/v2-client';
-import { registryBackend, tagsAt, waitForJobs } from './replication-fixtures';
+import { aToBConfig, tagsAt, waitForJobs } from './replication-fixtures';
 
 const TAGS = ['latest', 'v1.0.0', '1.2.3', '1.3.0-rc.1', '2.0.0', 'release-7', 'release-7-debug', 'sha-abc'];
 
@@ -19,19 +19,14 @@ describe('tag filters: a manual run copies exactly the tags each rule takes', ()
     const rule = (name: string, tags: Record<string, unknown>): Record<string, unknown> => ({
       name, source: { backend: 'a', repositories: ['team/app'], tags }, destinations: [{ backend: 'b', repository: `${name}/{name}` }], triggers: ['manual'],
     });
-    gateway = await startGateway({
-      redis: { url: redis.url },
-      backends: { a: registryBackend(a.url), b: registryBackend(b.url) },
-      routes: [{ prefix: '', backend: 'a' }],
-      replication: {
-        workers: 'inline',
-        rules: [
-          rule('glob', { include: ['release-*'], exclude: ['*-debug'] }),
-          rule('regex', { regex: 'sha-[a-f0-9]+|latest' }),
-          rule('semver', { semver: '>=1.0.0 <2' }),
-        ],
-      },
-    });
+    gateway = await startGateway(aToBConfig(redis.url, a.url, b.url, {
+      workers: 'inline',
+      rules: [
+        rule('glob', { include: ['release-*'], exclude: ['*-debug'] }),
+        rule('regex', { regex: 'sha-[a-f0-9]+|latest' }),
+        rule('semver', { semver: '>=1.0.0 <2' }),
+      ],
+    }));
   });
   after(async () => {
     await gateway?.stop();

@@ -6,7 +6,7 @@ import { Scrape } from '../support/prometheus-text';
 import { startRedis, type RedisProcess } from '../support/redis';
 import { waitFor } from '../support/temp';
 import { startWorker, type WorkerProcess } from '../support/worker-process';
-import { registryBackend } from './replication-fixtures';
+import { aToBConfig } from './replication-fixtures';
 
 interface Health {
   status: number;
@@ -27,17 +27,11 @@ describe('a worker process\'s /healthz follows Redis; the gateway\'s scrape surv
 
   before(async () => {
     [redis, a, b] = await Promise.all([startRedis(), startDistribution(), startDistribution()]);
-    const config = {
-      redis: { url: redis.url },
-      backends: { a: registryBackend(a.url), b: registryBackend(b.url) },
-      routes: [{ prefix: '', backend: 'a' }],
-      replication: {
-        workers: 'external',
-        // Short, so that the test outlasts it without a long wait.
-        workerHealthWindow: '2s',
-        rules: [{ name: 'copy-out', source: { backend: 'a', repositories: ['team/**'] }, destinations: [{ backend: 'b' }], triggers: ['on-push'] }],
-      },
-    };
+    const config = aToBConfig(redis.url, a.url, b.url, {
+      // Short, so that the test outlasts it without a long wait.
+      workerHealthWindow: '2s',
+      rules: [{ name: 'copy-out', source: { backend: 'a', repositories: ['team/**'] }, destinations: [{ backend: 'b' }], triggers: ['on-push'] }],
+    });
     gateway = await startGateway(config);
     worker = await startWorker(config);
   });
