@@ -5,9 +5,9 @@ import { parseManifest } from '#oci';
 import { createBackend, type Registry } from '#registry';
 import type { CopyRequest, ResumeState, ResumeStore } from '#replication';
 import type { SignaturePusher } from '../support/cosign';
-import { buildMultiArchImage, type BuiltBlob, type BuiltImage } from '../support/oci-image';
-import { tempDir } from '../support/temp';
+import type { BuiltBlob, BuiltImage } from '../support/oci-image';
 import { sha256 } from '../support/v2-client';
+import { pushMultiArchWith } from './replication-fixtures';
 
 export const silent = pino({ level: 'silent' });
 
@@ -26,19 +26,9 @@ export function intoRegistry(registry: Registry): SignaturePusher {
   };
 }
 
-/** Builds a two-platform OCI image and pushes it (blobs, platform manifests, index under `tag`). */
-export async function pushMultiArchImage(registry: Registry, repository: string, tag: string, options: { layerBytes?: number; layersPerPlatform?: number } = {}): Promise<BuiltImage> {
-  const dir = tempDir('copy-image');
-  try {
-    const image = buildMultiArchImage(dir.path, { tag, ...options });
-    const pusher = intoRegistry(registry);
-    for (const blob of image.blobs) await pusher.pushBlob(repository, blob);
-    for (const manifest of image.manifests) await pusher.pushManifest(repository, manifest.digest, manifest, manifest.mediaType);
-    await pusher.pushManifest(repository, tag, image.index, image.index.mediaType);
-    return image;
-  } finally {
-    dir.remove();
-  }
+/** Builds a two-platform OCI image and pushes it into `registry` (blobs, platform manifests, index under `tag`). */
+export function pushMultiArchImage(registry: Registry, repository: string, tag: string, options: { layerBytes?: number; layersPerPlatform?: number } = {}): Promise<BuiltImage> {
+  return pushMultiArchWith(intoRegistry(registry), repository, tag, options);
 }
 
 /** An SPDX SBOM attached to `subject` as an OCI 1.1 referrer; returns the SBOM manifest. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ReplicationJobView } from '#replication';
-import { overHttp } from '../support/cosign';
+import { overHttp, type SignaturePusher } from '../support/cosign';
 import { buildMultiArchImage, type BuiltImage } from '../support/oci-image';
 import { skopeo } from '../support/skopeo';
 import { tempDir, waitFor } from '../support/temp';
@@ -25,11 +25,15 @@ export function aToBConfig(redisUrl: string, aUrl: string, bUrl: string, replica
 }
 
 /** Builds a two-platform image and pushes it through `client` (blobs, platform manifests, then the index under `tag`). */
-export async function pushMultiArch(client: V2Client, repository: string, tag: string): Promise<BuiltImage> {
+export function pushMultiArch(client: V2Client, repository: string, tag: string): Promise<BuiltImage> {
+  return pushMultiArchWith(overHttp(client), repository, tag);
+}
+
+/** Builds a two-platform OCI image and pushes it with `pusher` (blobs, platform manifests, index under `tag`). */
+export async function pushMultiArchWith(pusher: SignaturePusher, repository: string, tag: string, options: { layerBytes?: number; layersPerPlatform?: number } = {}): Promise<BuiltImage> {
   const dir = tempDir('replication-image');
   try {
-    const image = buildMultiArchImage(dir.path, { tag });
-    const pusher = overHttp(client);
+    const image = buildMultiArchImage(dir.path, { tag, ...options });
     for (const blob of image.blobs) await pusher.pushBlob(repository, blob);
     for (const manifest of image.manifests) await pusher.pushManifest(repository, manifest.digest, manifest, manifest.mediaType);
     await pusher.pushManifest(repository, tag, image.index, image.index.mediaType);
