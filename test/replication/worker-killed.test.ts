@@ -6,7 +6,7 @@ import { startDistribution, type Distribution } from '../support/distribution';
 import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { startRedis, type RedisProcess } from '../support/redis';
 import { waitFor } from '../support/temp';
-import { imageManifest, sha256, V2Client } from '../support/v2-client';
+import { sha256, V2Client } from '../support/v2-client';
 import { startWorker, type WorkerProcess } from '../support/worker-process';
 import { startHoldingSource } from './holding-source';
 import { aToBConfig, waitForJobs } from './replication-fixtures';
@@ -49,12 +49,7 @@ describe('kill -9 of a worker in the middle of a 256 MiB layer', () => {
 
   test('another worker completes the job, continuing the upload where the destination stands', { timeout: 240_000 }, async () => {
     const client = new V2Client(a.url);
-    const imageConfig = { bytes: Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })), digest: '' };
-    imageConfig.digest = sha256(imageConfig.bytes);
-    await client.pushBlob('team/big', imageConfig);
-    await client.pushBlob('team/big', layer);
-    const manifest = imageManifest(imageConfig, [layer]);
-    assert.equal((await client.pushManifest('team/big', 'v1', manifest)).status, 201);
+    const { manifest } = await client.pushImage('team/big', 'v1', layer);
 
     workers.push(await startWorker(config));
     const res = await fetch(`${gateway.url}/admin/v1/replication/run`, { method: 'POST', body: JSON.stringify({ rule: 'big' }) });

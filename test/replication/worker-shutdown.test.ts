@@ -7,7 +7,7 @@ import { startGateway, type GatewayProcess } from '../support/gateway-process';
 import { logLines } from '../support/log-lines';
 import { startRedis, type RedisProcess } from '../support/redis';
 import { waitFor } from '../support/temp';
-import { imageManifest, sha256, V2Client } from '../support/v2-client';
+import { sha256, V2Client } from '../support/v2-client';
 import { startWorker, type WorkerProcess } from '../support/worker-process';
 import { type HoldingSource, startHoldingSource } from './holding-source';
 import { aToBConfig, listJobs, waitForJobs } from './replication-fixtures';
@@ -50,12 +50,7 @@ describe('SIGTERM of a worker mid-copy: the copy is handed back to the queue and
 
   test('the first worker exits 0, the job waits (not failed, not stalled), the second completes it from where it stood', async () => {
     const client = new V2Client(a.url);
-    const imageConfig = { bytes: Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })), digest: '' };
-    imageConfig.digest = sha256(imageConfig.bytes);
-    await client.pushBlob('team/big', imageConfig);
-    await client.pushBlob('team/big', layer);
-    const manifest = imageManifest(imageConfig, [layer]);
-    assert.equal((await client.pushManifest('team/big', 'v1', manifest)).status, 201);
+    await client.pushImage('team/big', 'v1', layer);
 
     workers.push(await startWorker(config));
     const res = await fetch(`${gateway.url}/admin/v1/replication/run`, { method: 'POST', body: JSON.stringify({ rule: 'big' }) });

@@ -70,11 +70,10 @@ export class V2Client {
     return this.request('PUT', `/v2/${name}/manifests/${reference}`, { headers: { 'content-type': mediaType }, body: manifest.bytes });
   }
 
-  /** Pushes a config + one layer + manifest under `tag`; returns all three. */
-  async pushImage(name: string, tag: string): Promise<{ config: Blob; layer: Blob; manifest: Blob }> {
+  /** Pushes a config + one layer (4 KiB of random bytes unless given) + manifest under `tag`; returns all three. */
+  async pushImage(name: string, tag: string, layer: Blob = randomBlob(4096)): Promise<{ config: Blob; layer: Blob; manifest: Blob }> {
     const config = { bytes: Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })), digest: '' };
     config.digest = sha256(config.bytes);
-    const layer = randomBlob(4096);
     await this.pushBlob(name, config);
     await this.pushBlob(name, layer);
     const manifest = imageManifest(config, [layer]);
