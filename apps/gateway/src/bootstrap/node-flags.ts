@@ -30,8 +30,7 @@ export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1',
 
 /**
  * The replication worker's: the same heap sizes (it streams too, and idles between jobs), but
- * Maglev stays on. A copy is a short
- * burst of work in a fresh process, which the mid-tier compiler speeds up: a 1 GiB copy took
- * 4.6 s with it and 5.2 s without (skopeo: 4.8–5.0 s), for 136 vs 141 MiB peak.
+ * Maglev stays on. A copy is a short burst of work in a fresh process, which the mid-tier
+ * compiler speeds up: a 1 GiB copy took 4.6 s with it and 5.2 s without (skopeo: 4.8–5.0 s).
  */
 export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--initial-old-space-size=96'];

@@ -10,8 +10,8 @@ import type { Headers } from './responses';
  * piped stream's error does.
  */
 export async function sendFileRange(reply: FastifyReply, status: number, headers: Headers, body: FileRangeStream): Promise<void> {
-  reply.code(status).headers(headers);
-  reply.hijack();
+  // The reply's headers include those the hooks set (API version, request id, cache status).
+  reply.headers(headers).hijack();
   const res = reply.raw;
   res.writeHead(status, reply.getHeaders() as OutgoingHttpHeaders);
   try {
