@@ -42,7 +42,7 @@ describe('two worker processes, 50 images enqueued twice each: every image copie
     await Promise.all([a?.stop(), b?.stop(), redis?.stop()]);
   });
 
-  test('each tag is put at the destination once; the completions add up to 50 over both workers', async () => {
+  test('each tag is accepted at the destination once, a second put only after a failed attempt; the completions add up to 50 over both workers', async () => {
     // Straight into the source, as another client of A would: no on-push, the manual runs enqueue.
     const source = new V2Client(a.url);
     const digests = new Map<string, string>();
@@ -63,8 +63,16 @@ describe('two worker processes, 50 images enqueued twice each: every image copie
 
     const completed = await waitForJobs(gateway.url, 'completed', IMAGES, 120_000);
     assert.equal(completed.length, IMAGES);
+    // distribution 2.8 sometimes refuses a manifest while another copy links the same config blob
+    // (400 DIGEST_INVALID): that attempt fails and is retried, and the retry puts the tag again. So
+    // the destination accepts each tag once, and any further put follows a refused one.
+    const lines = workers.flatMap((w) => logLines(w.logs));
+    const retried = (tag: string): number => lines.filter((l) => l.msg === 'replication copy failed; will retry' && l.tag === tag).length;
     for (const [tag, digest] of digests) {
-      assert.equal(front.count('PUT', `/v2/team/many/manifests/${tag}`), 1, `${tag} put once`);
+      const path = `/v2/team/many/manifests/${tag}`;
+      assert.equal(front.answered('PUT', path, 201), 1, `${tag} accepted once`);
+      const extra = front.count('PUT', path) - 1;
+      assert.ok(extra <= retried(tag), `${tag} put ${extra + 1} times after ${retried(tag)} failed attempts`);
       assert.equal(completed.find((j) => j.tag === tag)?.digest, digest);
     }
     const completions = workers.map((w) => logLines(w.logs).filter((l) => l.msg === 'replication copy completed').length);

@@ -12,6 +12,8 @@ export interface CountingFront {
   count(method: string, path: string): number;
   /** Requests seen whose path contains `/manifests/`. */
   manifestRequests(): number;
+  /** Requests relayed to the registry and answered with `status` (a count of what it accepted, not what it was asked). */
+  answered(method: string, path: string, status: number): number;
   /** Requests seen with `method` whose path matches `path` (upload sessions have paths of their own). */
   countMatching(method: string, path: RegExp): number;
   reset(): void;
@@ -24,6 +26,7 @@ export interface CountingFront {
  */
 export async function startCountingFront(upstreamUrl: string): Promise<CountingFront> {
   const counts = new Map<string, number>();
+  const answers = new Map<string, number>();
   const hanging = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     serve(req, res).catch(() => res.destroy());
@@ -32,10 +35,14 @@ export async function startCountingFront(upstreamUrl: string): Promise<CountingF
     url: '',
     mode: 'relay',
     count: (method, path) => counts.get(`${method} ${path}`) ?? 0,
+    answered: (method, path, status) => answers.get(`${method} ${path} ${status}`) ?? 0,
     manifestRequests: () => [...counts.entries()].filter(([key]) => key.includes('/manifests/')).reduce((sum, [, n]) => sum + n, 0),
     countMatching: (method, path) =>
       [...counts.entries()].filter(([key]) => key.startsWith(`${method} `) && path.test(key.slice(method.length + 1))).reduce((sum, [, n]) => sum + n, 0),
-    reset: () => counts.clear(),
+    reset: () => {
+      counts.clear();
+      answers.clear();
+    },
     stop: async () => {
       for (const res of hanging) res.destroy();
       await closeServer(server);
@@ -61,6 +68,8 @@ export async function startCountingFront(upstreamUrl: string): Promise<CountingF
         break;
     }
     await forwardRequest(req, res, upstreamUrl);
+    const answer = `${key} ${res.statusCode}`;
+    answers.set(answer, (answers.get(answer) ?? 0) + 1);
   }
 
   front.url = `http://127.0.0.1:${await listen(server)}`;
