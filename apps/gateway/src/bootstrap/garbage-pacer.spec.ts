@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EXTERNAL_STEP_BYTES, GarbagePace, startGarbagePacer } from './garbage-pacer';
+import { getHeapStatistics } from 'node:v8';
+import { EXTERNAL_STEP_BYTES, GarbagePace, HEAP_STEP_BYTES, startGarbagePacer } from './garbage-pacer';
 
 const MIB = 1024 * 1024;
 
-test('a collection is due once external memory grew a step above its low point, not before', () => {
-  const pace = new GarbagePace();
+test('a collection is due once a reading grew a step above its low point, not before', () => {
+  const pace = new GarbagePace(EXTERNAL_STEP_BYTES);
   assert.equal(pace.due(20 * MIB), false);
   assert.equal(pace.due(10 * MIB), false); // a new low
   assert.equal(pace.due(10 * MIB + EXTERNAL_STEP_BYTES), false);
@@ -13,7 +14,7 @@ test('a collection is due once external memory grew a step above its low point, 
 });
 
 test('the reading after a collection is the new low point', () => {
-  const pace = new GarbagePace();
+  const pace = new GarbagePace(EXTERNAL_STEP_BYTES);
   pace.due(0);
   assert.equal(pace.due(EXTERNAL_STEP_BYTES + 1), true);
   // The sweep has not freed everything yet: the next step counts from here.
@@ -23,20 +24,37 @@ test('the reading after a collection is the new low point', () => {
 });
 
 test('the pacer runs minor collections while buffers are allocated and dropped', async () => {
-  let minors = 0;
-  const stop = startGarbagePacer((options) => {
-    assert.deepEqual(options, { type: 'minor' });
-    minors++;
-  });
+  const collections: string[] = [];
+  const stop = startGarbagePacer((options) => collections.push(options.type));
   try {
     // Garbage buffers that only a collection frees (the fake collector frees nothing), until a
     // tick has seen them: what a stream's socket reads look like to the pacer.
     const held: Buffer[] = [];
-    while (minors === 0) {
+    while (!collections.includes('minor')) {
       held.push(Buffer.alloc(MIB));
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     assert.ok(held.length * MIB > EXTERNAL_STEP_BYTES);
+    assert.deepEqual(collections, ['minor']);
+  } finally {
+    stop();
+  }
+});
+
+test('the pacer runs a full collection once the used heap grew a step', async () => {
+  const collections: string[] = [];
+  const stop = startGarbagePacer((options) => collections.push(options.type));
+  try {
+    // Objects on the heap, held until a tick has seen them: what a parsed manifest leaves behind.
+    const before = getHeapStatistics().used_heap_size;
+    const held: object[][] = [];
+    while (!collections.includes('major')) {
+      held.push(Array.from({ length: 10_000 }, (_, i) => ({ i })));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const grown = getHeapStatistics().used_heap_size - before;
+    assert.ok(grown > HEAP_STEP_BYTES / 2, `due after ${grown} bytes (${held.length} batches held)`);
+    assert.ok(!collections.includes('minor'), 'heap objects are no reason for a minor collection');
   } finally {
     stop();
   }
