@@ -2,13 +2,15 @@
  * Node options the gateway is started with, in production (`npm start`, `gantry serve`, the
  * Dockerfile) and in tests alike. Keep those places in step with this list.
  *
- * `--max-semi-space-size=4`: V8 sizes the young generation for throughput of short-lived
+ * `--max-semi-space-size=1`: V8 sizes the young generation for throughput of short-lived
  * objects, up to 2 × 32 MiB, which a gateway fills with request objects and never gives back
- * (idle RSS 125 → 107 MiB; a flood of bad requests −100 MiB). 1 MiB is too small the other way:
- * under a cached-manifest load (13–16k requests/s) each response's objects outlived two
- * collections, went to the old generation with their buffers, and piled up there until a full
- * collection (peak 176–190 MiB); with 4 MiB they die young (peak 143 MiB, 5% more requests/s).
- * Streaming and the flood were the same with either. (Allowed in NODE_OPTIONS too.)
+ * (idle RSS 125 → 107 MiB; a flood of bad requests −100 MiB). The gateway's own objects are few
+ * and small; its bytes live outside the heap. (Allowed in NODE_OPTIONS too.) (A copying worker
+ * peaked at 205 MiB without it, 136–141 with it.) 4 MiB was tried: a cached-manifest load then
+ * peaked at 142 MiB instead of 176–190 (a response's objects die young instead of piling up in
+ * the old generation), but 24 parallel pulls peaked at 184–285 MiB instead of 172–178 (more of
+ * the in-flight socket buffers were promoted, and glibc kept their pages); 2 MiB was worse at
+ * both. Blobs are most of a registry's bytes, so 1 MiB stays.
  *
  * `--no-maglev`: V8's mid-tier compiler compiles many more functions than TurboFan alone, and
  * its compile zones and code stay resident: under a warm cached-manifest load the gateway peaked
@@ -28,13 +30,11 @@
  * cached-manifest load peaks ~10–20 MiB higher). Not allowed in NODE_OPTIONS: pass it on the
  * command line.
  */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--initial-old-space-size=96', '--no-maglev'];
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--initial-old-space-size=96', '--no-maglev'];
 
 /**
- * The replication worker's: the same old generation (it streams too, and idles between jobs), a
- * 1 MiB young generation (a copy's objects are few and long-lived; a copying worker peaked at
- * 205 MiB with V8's default, 136–141 with 1 MiB), and Maglev stays on. A copy is a short burst of
- * work in a fresh process, which the mid-tier compiler speeds up: a 1 GiB copy took 4.6 s with it
- * and 5.2 s without (skopeo: 4.8–5.0 s).
+ * The replication worker's: the same heap sizes (it streams too, and idles between jobs), but
+ * Maglev stays on. A copy is a short burst of work in a fresh process, which the mid-tier
+ * compiler speeds up: a 1 GiB copy took 4.6 s with it and 5.2 s without (skopeo: 4.8–5.0 s).
  */
 export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--initial-old-space-size=96'];
