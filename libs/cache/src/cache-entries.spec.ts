@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { acceptKey } from './cache-keys';
-import { decodeVariants, encodeVariants, readVariants } from './cache-entries';
+import { digestOf, MediaType } from '#oci';
+import { decodeManifest, decodeVariants, encodeManifest, encodeVariants, readVariants } from './cache-entries';
 
 test('an entry read for reading is parsed once per Buffer, frozen all the way down, and fresh for changing', () => {
   const entry = encodeVariants({ a: { storedAt: 1, value: { items: ['v1', 'v2'] } } });
@@ -27,4 +28,21 @@ test('the key of an Accept set ignores order, case and repeats, and is stable on
   for (let i = 0; i < 300; i++) acceptKey([`application/x-${i}`]); // past the memo's size: it starts over
   assert.equal(acceptKey(['application/vnd.oci.image.manifest.v1+json', 'application/vnd.oci.image.index.v1+json']), key);
   assert.match(key, /^[0-9a-f]{16}$/);
+});
+
+test('a manifest entry is decoded and hashed once per Buffer; a damaged or mismatched one is no manifest', () => {
+  const bytes = Buffer.from('{"schemaVersion":2}');
+  const digest = digestOf(bytes, 'sha256');
+  const entry = encodeManifest({ bytes, mediaType: MediaType.OCI_MANIFEST, digest })!;
+  const first = decodeManifest(entry, digest);
+  assert.deepEqual(first && { ...first, bytes: Buffer.from(first.bytes) }, { bytes, mediaType: MediaType.OCI_MANIFEST, digest });
+  assert.equal(decodeManifest(entry, digest), first, 'the same Buffer is not decoded again');
+  assert.ok(Object.isFrozen(first));
+  assert.equal(decodeManifest(entry, `sha256:${'0'.repeat(64)}`), undefined, 'the entry of another digest');
+
+  const tampered = Buffer.from(entry);
+  tampered[tampered.length - 2] = 0x20;
+  assert.equal(decodeManifest(tampered, digest), undefined, 'bytes that do not hash to the digest');
+  assert.equal(decodeManifest(Buffer.from([0, 0, 0, 99, 1]), digest), undefined, 'a truncated entry');
+  assert.equal(encodeManifest({ bytes, mediaType: MediaType.OCI_MANIFEST, digest: `sha256:${'0'.repeat(64)}` }), undefined);
 });

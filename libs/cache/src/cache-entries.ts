@@ -17,26 +17,34 @@ export function encodeManifest(manifest: CachedManifest): Buffer | undefined {
 }
 
 /**
- * Entries whose bytes this process has hashed already. The in-process store hands back the same
- * Buffer on every hit, so a hot manifest is hashed once, not per request; an entry read from
- * Redis is a new Buffer and is checked. Entries are never mutated (readers get a copy).
+ * Entries decoded (and hashed) already, by the Buffer the store handed back. The in-process store
+ * hands back the same Buffer on every hit, so a hot manifest is decoded and hashed once, not per
+ * request; an entry read from Redis is a new Buffer and is checked. `null`: damaged.
  */
-const verified = new WeakSet<Buffer>();
+const decoded = new WeakMap<Buffer, Readonly<CachedManifest> | null>();
 
-/** The manifest, or undefined when the entry is damaged or its bytes do not hash to its digest. */
-export function decodeManifest(entry: Buffer, expectedDigest: string): CachedManifest | undefined {
+/**
+ * The manifest, or undefined when the entry is damaged or its bytes do not hash to its digest.
+ * Its `bytes` are a view of the entry, shared by every reader of it: read them, never write.
+ */
+export function decodeManifest(entry: Buffer, expectedDigest: string): Readonly<CachedManifest> | undefined {
+  let manifest = decoded.get(entry);
+  if (manifest === undefined) {
+    manifest = decodeEntry(entry);
+    decoded.set(entry, manifest);
+  }
+  return manifest?.digest === expectedDigest ? manifest : undefined;
+}
+
+function decodeEntry(entry: Buffer): Readonly<CachedManifest> | null {
   try {
     const headerLength = entry.readUInt32BE(0);
     const header = JSON.parse(entry.subarray(4, 4 + headerLength).toString('utf8')) as { mediaType?: unknown; digest?: unknown };
     const bytes = entry.subarray(4 + headerLength);
-    if (typeof header.mediaType !== 'string' || header.digest !== expectedDigest) return undefined;
-    if (!verified.has(entry)) {
-      if (!digestMatches(bytes, expectedDigest)) return undefined;
-      verified.add(entry);
-    }
-    return { bytes: Buffer.from(bytes), mediaType: header.mediaType, digest: expectedDigest };
+    if (typeof header.mediaType !== 'string' || typeof header.digest !== 'string' || !digestMatches(bytes, header.digest)) return null;
+    return Object.freeze({ bytes, mediaType: header.mediaType, digest: header.digest });
   } catch {
-    return undefined;
+    return null;
   }
 }
 
