@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LoggerService } from '@nestjs/common';
+import { LogDestination } from './log-destination';
 
 /** Headers and fields that may hold credentials never reach a log line. */
 const REDACT = [
@@ -15,10 +16,16 @@ const REDACT = [
   '*.clientSecret',
 ];
 
-/** The gateway's logger; it writes to stdout unless given another `destination` (specs). */
+/**
+ * The gateway's logger; it writes to stdout unless given another `destination` (specs), through
+ * a LogDestination whose last lines are written before the process exits.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'gantry' } };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  const stdout = new LogDestination(1);
+  process.once('exit', () => stdout.flushSync());
+  return pino(options, stdout);
 }
 
 /** Nest's own messages, as structured lines of the same logger. */
