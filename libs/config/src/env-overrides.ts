@@ -18,7 +18,8 @@ export interface EnvOverride {
  */
 export function applyEnvOverrides(target: Record<string, unknown>, env: NodeJS.ProcessEnv): EnvOverride[] {
   const applied: EnvOverride[] = [];
-  for (const [variable, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
+  // Code-point order: the same on every machine, and no collation (ICU) data paged in at start-up.
+  for (const [variable, value] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (!variable.startsWith('GANTRY_') || variable === 'GANTRY_CONFIG' || value === undefined) continue;
     const segments = variable.slice('GANTRY_'.length).split('__').map(envSegmentToKey);
     const path: string[] = [];
