@@ -85,19 +85,31 @@ test('a full pipe is waited for: nothing is lost or reordered once the reader re
   }
 });
 
-test('lines past the pending limit are dropped and counted, not held', async () => {
+test('lines past the pending limit are dropped, not held, and reported once the pipe is read again', async () => {
   const fifo = join(dir, 'stuck');
   execFileSync('mkfifo', [fifo]);
   const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
   try {
-    const destination = new LogDestination(writer, { bufferBytes: 4096, maxPendingBytes: 64 * 1024 });
+    const reports: number[] = [];
+    const destination = new LogDestination(writer, { bufferBytes: 4096, maxPendingBytes: 64 * 1024, onDropped: (count) => reports.push(count) });
     for (let round = 0; round < 10; round++) {
       for (const line of lines(2000, 'stuck')) destination.write(line);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     // The pipe holds 64 KiB, the buffers 8 KiB, pending 64 KiB: of about 800 KiB most is dropped.
     assert.ok(destination.dropped > 15_000, `${destination.dropped} dropped`);
+    assert.deepEqual(reports, [], 'nothing is reported while the pipe is still full');
+    const chunk = Buffer.alloc(65536);
+    await until(() => {
+      try {
+        readSync(reader, chunk);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      }
+      return reports.length > 0;
+    }, 'the report');
+    assert.deepEqual(reports, [destination.dropped]);
   } finally {
     closeSync(writer);
     closeSync(reader);

@@ -5,6 +5,8 @@ export interface LogDestinationOptions {
   bufferBytes?: number;
   /** Lines waiting beyond a full buffer while a write is in flight; past this, lines are dropped and counted. */
   maxPendingBytes?: number;
+  /** Told how many lines were dropped, once the descriptor has caught up (to log it). */
+  onDropped?: (count: number) => void;
 }
 
 const RETRY_MS = 10;
@@ -33,6 +35,8 @@ export class LogDestination {
   private readonly maxPendingBytes: number;
   /** Lines dropped because the descriptor could not keep up (or failed for good). */
   dropped = 0;
+  private unreported = 0;
+  private readonly onDropped: ((count: number) => void) | undefined;
 
   constructor(
     private readonly fd: number,
@@ -40,6 +44,7 @@ export class LogDestination {
   ) {
     this.bufferBytes = options.bufferBytes ?? 64 * 1024;
     this.maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
+    this.onDropped = options.onDropped;
     this.active = Buffer.allocUnsafe(this.bufferBytes);
     this.spare = Buffer.allocUnsafe(this.bufferBytes);
   }
@@ -52,6 +57,7 @@ export class LogDestination {
     if (this.pending.length > 0 || !this.append(line)) {
       if (this.pendingBytes + line.length > this.maxPendingBytes) {
         this.dropped++;
+        this.unreported++;
         return;
       }
       this.pending.push(line);
@@ -138,6 +144,11 @@ export class LogDestination {
       }
       this.writing = false;
       if (batch.length !== this.bufferBytes) this.spare = Buffer.allocUnsafe(this.bufferBytes);
+      if (this.unreported > 0 && this.pending.length === 0) {
+        const count = this.unreported;
+        this.unreported = 0;
+        this.onDropped?.(count);
+      }
       if (this.used > 0 || this.pending.length > 0) this.flush();
     });
   }

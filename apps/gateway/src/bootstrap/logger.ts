@@ -23,9 +23,13 @@ const REDACT = [
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'gantry' } };
   if (destination) return pino(options, destination);
-  const stdout = new LogDestination(1);
+  let logger: Logger | undefined = undefined;
+  const stdout = new LogDestination(1, {
+    onDropped: (count) => logger?.warn({ dropped: count }, `${count} log lines were dropped: stdout could not keep up`),
+  });
   process.once('exit', () => stdout.flushSync());
-  return pino(options, stdout);
+  logger = pino(options, stdout);
+  return logger;
 }
 
 /** Nest's own messages, as structured lines of the same logger. */
