@@ -12,6 +12,7 @@ import { QueueJobCounts, type Replication } from '#replication';
 import { AppModule } from '../app.module';
 import { AdminOpenApiDocument, buildAdminOpenApi } from '../admin/openapi/admin-openapi';
 import { logAccess } from '../http/access-log';
+import { lazyRequestLogger } from '../http/lazy-request-logger';
 import { httpServerOptions, installHttpGuards } from '../http/http-guards';
 import { API_VERSION_HEADER } from '../http/responses';
 import { GantryMetrics } from '../metrics/gantry-metrics';
@@ -46,6 +47,7 @@ export async function createGateway(config: GantryConfig, logger: Logger): Promi
     ...(https ? { https } : {}),
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     // Blobs stream and manifests are capped by the handler; Fastify must not cap or parse bodies.
     bodyLimit: Number.MAX_SAFE_INTEGER,
