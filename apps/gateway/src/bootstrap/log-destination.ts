@@ -69,7 +69,10 @@ export class LogDestination {
     }
   }
 
-  /** Writes what is buffered and pending now, blocking: for the last lines before the process exits. */
+  /**
+   * Writes what is buffered and pending now, blocking: for the last lines before the process exits.
+   * A batch already handed to the kernel is not written again (it was, or it is lost with the process).
+   */
   flushSync(): void {
     if (this.broken) return;
     this.drainPending();

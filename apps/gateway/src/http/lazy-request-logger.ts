@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 
 type LogArguments = unknown[];
+type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /**
  * `request.log` made when a request first logs through it, not for every request. Fastify gives
@@ -27,31 +28,31 @@ class LazyRequestLogger implements FastifyBaseLogger {
   }
 
   fatal(...args: LogArguments): void {
-    call(this.logger().fatal, this.made!, args);
+    this.write('fatal', args);
   }
 
   error(...args: LogArguments): void {
-    call(this.logger().error, this.made!, args);
+    this.write('error', args);
   }
 
   warn(...args: LogArguments): void {
-    call(this.logger().warn, this.made!, args);
+    this.write('warn', args);
   }
 
   info(...args: LogArguments): void {
-    call(this.logger().info, this.made!, args);
+    this.write('info', args);
   }
 
   debug(...args: LogArguments): void {
-    call(this.logger().debug, this.made!, args);
+    this.write('debug', args);
   }
 
   trace(...args: LogArguments): void {
-    call(this.logger().trace, this.made!, args);
+    this.write('trace', args);
   }
 
   silent(...args: LogArguments): void {
-    call(this.logger().silent, this.made!, args);
+    this.write('silent', args);
   }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
@@ -62,10 +63,11 @@ class LazyRequestLogger implements FastifyBaseLogger {
     this.made ??= this.parent.child(this.bindings, this.options);
     return this.made;
   }
-}
 
-function call(method: unknown, logger: FastifyBaseLogger, args: LogArguments): void {
-  (method as (...a: LogArguments) => void).apply(logger, args);
+  private write(level: LogLevel, args: LogArguments): void {
+    const logger = this.logger();
+    (logger[level] as (...a: LogArguments) => void).apply(logger, args);
+  }
 }
 
 /** Fastify's `childLoggerFactory`: each request's logger, made on first use. */
