@@ -17,34 +17,42 @@ export function encodeManifest(manifest: CachedManifest): Buffer | undefined {
 }
 
 /**
- * Entries decoded (and hashed) already, by the Buffer the store handed back. The in-process store
- * hands back the same Buffer on every hit, so a hot manifest is decoded and hashed once, not per
- * request; an entry read from Redis is a new Buffer and is checked. `null`: damaged.
+ * `decode` run once per entry Buffer. The in-process store hands back the same Buffer on every
+ * hit, so a hot entry is decoded (and a manifest hashed) once, not per request; an entry read
+ * from Redis is a new Buffer and is decoded and checked on its own.
  */
-const decoded = new WeakMap<Buffer, Readonly<CachedManifest> | null>();
+function oncePerEntry<T>(decode: (entry: Buffer) => T): (entry: Buffer) => T {
+  const decoded = new WeakMap<Buffer, { value: T }>();
+  return (entry) => {
+    let found = decoded.get(entry);
+    if (!found) {
+      found = { value: decode(entry) };
+      decoded.set(entry, found);
+    }
+    return found.value;
+  };
+}
+
+const decodeManifestEntry = oncePerEntry(decodeEntry);
 
 /**
  * The manifest, or undefined when the entry is damaged or its bytes do not hash to its digest.
  * Its `bytes` are a view of the entry, shared by every reader of it: read them, never write.
  */
 export function decodeManifest(entry: Buffer, expectedDigest: string): Readonly<CachedManifest> | undefined {
-  let manifest = decoded.get(entry);
-  if (manifest === undefined) {
-    manifest = decodeEntry(entry);
-    decoded.set(entry, manifest);
-  }
+  const manifest = decodeManifestEntry(entry);
   return manifest?.digest === expectedDigest ? manifest : undefined;
 }
 
-function decodeEntry(entry: Buffer): Readonly<CachedManifest> | null {
+function decodeEntry(entry: Buffer): Readonly<CachedManifest> | undefined {
   try {
     const headerLength = entry.readUInt32BE(0);
     const header = JSON.parse(entry.subarray(4, 4 + headerLength).toString('utf8')) as { mediaType?: unknown; digest?: unknown };
     const bytes = entry.subarray(4 + headerLength);
-    if (typeof header.mediaType !== 'string' || typeof header.digest !== 'string' || !digestMatches(bytes, header.digest)) return null;
+    if (typeof header.mediaType !== 'string' || typeof header.digest !== 'string' || !digestMatches(bytes, header.digest)) return undefined;
     return Object.freeze({ bytes, mediaType: header.mediaType, digest: header.digest });
   } catch {
-    return null;
+    return undefined;
   }
 }
 
@@ -72,22 +80,15 @@ export function encodeVariants<T>(variants: Variants<T>): Buffer {
   return Buffer.from(JSON.stringify(variants));
 }
 
-/** Entries already parsed for reading, by the Buffer the store handed back (see `verified`). */
-const parsedForReading = new WeakMap<Buffer, Readonly<Variants<unknown>>>();
+const frozenVariants = oncePerEntry((entry) => deepFreeze(decodeVariants<unknown>(entry)));
 
 /**
- * The variants of an entry for reading only: parsed once per entry Buffer, so that a hot tag
- * served from the in-process store is not parsed again on every pull, and frozen, so that a
- * caller that tried to change the shared value would fail loudly instead of corrupting the cache.
+ * The variants of an entry for reading only: parsed once per entry Buffer (see `oncePerEntry`),
+ * and frozen, so that a caller that tried to change the shared value would fail loudly instead of
+ * corrupting the cache.
  */
 export function readVariants<T>(entry: Buffer | undefined): Readonly<Variants<T>> {
-  if (!entry) return {};
-  let variants = parsedForReading.get(entry);
-  if (!variants) {
-    variants = deepFreeze(decodeVariants<unknown>(entry));
-    parsedForReading.set(entry, variants);
-  }
-  return variants as Readonly<Variants<T>>;
+  return entry ? (frozenVariants(entry) as Readonly<Variants<T>>) : {};
 }
 
 function deepFreeze<T>(value: T): T {

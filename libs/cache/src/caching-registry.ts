@@ -209,7 +209,7 @@ export class CachingRegistry extends ForwardingRegistry {
     return { ...meta, cacheStatus: 'miss' };
   }
 
-  private async cachedManifest(repo: string, digest: string): Promise<CachedManifest | undefined> {
+  private async cachedManifest(repo: string, digest: string): Promise<Readonly<CachedManifest> | undefined> {
     const entry = await this.store.get(cacheKeys.manifest(this.backend, repo, digest));
     return entry ? decodeManifest(entry, digest) : undefined;
   }
@@ -273,7 +273,7 @@ function parseMeta(entry: Buffer | undefined, digest: string): ManifestMeta | un
   }
 }
 
-function subjectOf(manifest: CachedManifest): string | undefined {
+function subjectOf(manifest: Readonly<CachedManifest>): string | undefined {
   try {
     return parseManifest(manifest.bytes, manifest.mediaType).subject?.digest;
   } catch {
