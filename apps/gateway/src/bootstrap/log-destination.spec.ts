@@ -19,10 +19,42 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-test('lines reach the file in order and byte for byte, across batches and past a full buffer', async () => {
-  const path = join(dir, 'burst.log');
+/** A file for `body` to log into, closed after. */
+async function withFile(name: string, body: (fd: number, path: string) => Promise<void> | void): Promise<void> {
+  const path = join(dir, name);
   const fd = openSync(path, 'w');
   try {
+    await body(fd, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A real non-blocking pipe (a FIFO): its writer for `body`, and a read of whatever is in it now. */
+async function withPipe(name: string, body: (writer: number, readNow: () => Buffer) => Promise<void>): Promise<void> {
+  const fifo = join(dir, name);
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  const chunk = Buffer.alloc(65536);
+  const readNow = (): Buffer => {
+    try {
+      return Buffer.from(chunk.subarray(0, readSync(reader, chunk)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      return Buffer.alloc(0);
+    }
+  };
+  try {
+    await body(writer, readNow);
+  } finally {
+    closeSync(writer);
+    closeSync(reader);
+  }
+}
+
+test('lines reach the file in order and byte for byte, across batches and past a full buffer', () =>
+  withFile('burst.log', async (fd, path) => {
     const destination = new LogDestination(fd, { bufferBytes: 1024 });
     const huge = `${'x'.repeat(5000)}\n`;
     const written = [...lines(3000, 'a'), huge, ...lines(10, 'b')];
@@ -31,15 +63,10 @@ test('lines reach the file in order and byte for byte, across batches and past a
     await until(() => statSync(path).size >= Buffer.byteLength(expected), 'every line');
     assert.equal(readFileSync(path, 'utf8'), expected);
     assert.equal(destination.dropped, 0);
-  } finally {
-    closeSync(fd);
-  }
-});
+  }));
 
-test('logging makes no buffer per line', async () => {
-  const path = join(dir, 'alloc.log');
-  const fd = openSync(path, 'w');
-  try {
+test('logging makes no buffer per line', () =>
+  withFile('alloc.log', async (fd, path) => {
     const destination = new LogDestination(fd);
     const written = lines(20_000, 'alloc');
     const bytes = Buffer.byteLength(written.join(''));
@@ -48,17 +75,10 @@ test('logging makes no buffer per line', async () => {
     await until(() => statSync(path).size >= bytes, 'every line');
     const grown = process.memoryUsage().arrayBuffers - before;
     assert.ok(grown < bytes / 8, `array buffers grew by ${grown} bytes while ${bytes} were logged`);
-  } finally {
-    closeSync(fd);
-  }
-});
+  }));
 
-test('a full pipe is waited for: nothing is lost or reordered once the reader reads', async () => {
-  const fifo = join(dir, 'pipe');
-  execFileSync('mkfifo', [fifo]);
-  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-  try {
+test('a full pipe is waited for: nothing is lost or reordered once the reader reads', () =>
+  withPipe('pipe', async (writer, readNow) => {
     const destination = new LogDestination(writer, { bufferBytes: 4096 });
     const written = lines(20_000, 'pipe'); // about 800 KiB: far past the pipe's 64 KiB
     for (const line of written) destination.write(line);
@@ -66,31 +86,18 @@ test('a full pipe is waited for: nothing is lost or reordered once the reader re
     const expected = Buffer.from(written.join(''));
     const received: Buffer[] = [];
     let total = 0;
-    const chunk = Buffer.alloc(65536);
     await until(() => {
-      try {
-        const n = readSync(reader, chunk);
-        received.push(Buffer.from(chunk.subarray(0, n)));
-        total += n;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      }
+      const read = readNow();
+      received.push(read);
+      total += read.length;
       return total >= expected.length;
     }, 'the pipe to deliver every line');
     assert.ok(Buffer.concat(received).equals(expected));
     assert.equal(destination.dropped, 0);
-  } finally {
-    closeSync(writer);
-    closeSync(reader);
-  }
-});
+  }));
 
-test('lines past the pending limit are dropped, not held, and reported once the pipe is read again', async () => {
-  const fifo = join(dir, 'stuck');
-  execFileSync('mkfifo', [fifo]);
-  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-  try {
+test('lines past the pending limit are dropped, not held, and reported once the pipe is read again', () =>
+  withPipe('stuck', async (writer, readNow) => {
     const reports: number[] = [];
     const destination = new LogDestination(writer, { bufferBytes: 4096, maxPendingBytes: 64 * 1024, onDropped: (count) => reports.push(count) });
     for (let round = 0; round < 10; round++) {
@@ -100,32 +107,18 @@ test('lines past the pending limit are dropped, not held, and reported once the 
     // The pipe holds 64 KiB, the buffers 8 KiB, pending 64 KiB: of about 800 KiB most is dropped.
     assert.ok(destination.dropped > 15_000, `${destination.dropped} dropped`);
     assert.deepEqual(reports, [], 'nothing is reported while the pipe is still full');
-    const chunk = Buffer.alloc(65536);
     await until(() => {
-      try {
-        readSync(reader, chunk);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      }
+      readNow();
       return reports.length > 0;
     }, 'the report');
     assert.deepEqual(reports, [destination.dropped]);
-  } finally {
-    closeSync(writer);
-    closeSync(reader);
-  }
-});
+  }));
 
-test('flushSync writes what is buffered at once, for the last lines before an exit', () => {
-  const path = join(dir, 'exit.log');
-  const fd = openSync(path, 'w');
-  try {
+test('flushSync writes what is buffered at once, for the last lines before an exit', () =>
+  withFile('exit.log', (fd, path) => {
     const destination = new LogDestination(fd, { bufferBytes: 1024 });
     const written = lines(100, 'exit');
     for (const line of written) destination.write(line);
     destination.flushSync();
     assert.equal(readFileSync(path, 'utf8'), written.join(''));
-  } finally {
-    closeSync(fd);
-  }
-});
+  }));
