@@ -51,10 +51,14 @@ describe('copy engine: a layer above the threshold goes up in chunks and a new a
     };
   }
 
-  /** Aborts the copy as the first chunk of the layer goes up, as a worker shutting down would. */
+  /**
+   * Aborts the copy once the destination has stored the layer's first chunk but before the copier
+   * hears so, as a worker shutting down mid-chunk would. (Aborting as the PATCH arrived raced the
+   * chunk's own bytes: sometimes none of them reached the destination.)
+   */
   function abortOnFirstChunk(): AbortController {
     const controller = new AbortController();
-    front.onRequest = (r) => {
+    front.onUpstreamAnswer = (r) => {
       if (r.method === 'PATCH') controller.abort();
     };
     return controller;
@@ -66,7 +70,7 @@ describe('copy engine: a layer above the threshold goes up in chunks and a new a
     front.reset();
     const controller = abortOnFirstChunk();
     await assert.rejects(new RegistryImageCopier().copy(request('resume/one', resume, controller.signal)), { name: 'AbortError' });
-    front.onRequest = undefined;
+    front.onUpstreamAnswer = undefined;
     assert.equal(front.uploadBytes(), CHUNK + 100, 'the first attempt sent the config and one chunk');
     assert.ok(resume.states.has(layer.digest), 'the session is remembered');
     await assert.rejects(destination.getManifest('resume/one', 'v1', []), (err) => isOciError(err) && err.code === 'MANIFEST_UNKNOWN');
@@ -91,7 +95,7 @@ describe('copy engine: a layer above the threshold goes up in chunks and a new a
     const resume = new MemoryResumeStore();
     const controller = abortOnFirstChunk();
     await assert.rejects(new RegistryImageCopier().copy(request('resume/two', resume, controller.signal)), { name: 'AbortError' });
-    front.onRequest = undefined;
+    front.onUpstreamAnswer = undefined;
     await destination.cancelUpload('resume/two', resume.states.get(layer.digest)!.handle);
 
     front.reset();

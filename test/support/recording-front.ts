@@ -26,6 +26,11 @@ export interface RecordingFront {
   breakBlobReadsAfter?: number;
   /** Called as each request arrives, before it is relayed (a test may act on it: abort a copy). */
   onRequest?: (request: RecordedRequest) => void;
+  /**
+   * Called once the registry has answered a request, before the answer is relayed: what the
+   * request sent is stored, and its client has not heard so (a test may abort the client here).
+   */
+  onUpstreamAnswer?: (request: RecordedRequest) => void;
   /** Blob-upload body bytes (PATCH and PUT under /blobs/uploads/) relayed so far. */
   uploadBytes(): number;
   reset(): void;
@@ -67,6 +72,7 @@ export async function startRecordingFront(upstreamUrl: string): Promise<Recordin
     });
     await pipeline(req, new ByteCount((n) => (entry.bytesIn += n)), upstream);
     const upstreamRes = await response;
+    front.onUpstreamAnswer?.(entry);
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
     const blobRead = entry.method === 'GET' && entry.path.includes('/blobs/sha256:');
     if (blobRead && front.breakBlobReadsAfter !== undefined) return breakAfter(upstreamRes, res, front.breakBlobReadsAfter);
