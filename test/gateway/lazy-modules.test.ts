@@ -8,6 +8,7 @@ import { startRedis, type RedisProcess } from '../support/redis';
 import { tempDir } from '../support/temp';
 
 const TRACE = resolve(__dirname, '../support/module-trace.js');
+const DATE_FORMAT_TRACE = resolve(__dirname, '../support/date-format-trace.js');
 
 /** Packages a gateway needs only for `auth` (tokens, passwords, login limits) or for replication (queues). */
 const AUTH_ONLY = ['jose', 'bcryptjs', 'rate-limiter-flexible'];
@@ -48,6 +49,18 @@ describe('a gateway loads only what its configuration uses', () => {
     for (const heavy of ['token-service', 'signing-keys', 'oidc/', 'robots/robot-accounts', 'login-rate-limiter', 'replication-queues', 'copy/']) {
       assert.deepEqual(files.filter((f) => f.includes(heavy)), [], `${heavy} was loaded`);
     }
+  });
+
+  test('no date format is built while it starts and serves, so ICU data is never loaded (10 MiB of RSS)', async () => {
+    const traceFile = join(dir.path, 'date-formats');
+    const gateway = await startGateway(store, { env: { NODE_OPTIONS: `--require ${DATE_FORMAT_TRACE}`, DATE_FORMAT_TRACE_FILE: traceFile } });
+    try {
+      assert.equal((await fetch(`${gateway.url}/v2/`)).status, 200);
+      assert.equal((await fetch(`${gateway.url}/v2/team/app/manifests/v1`)).status, 404);
+    } finally {
+      await gateway.stop();
+    }
+    assert.equal(readFileSync(traceFile, 'utf8'), '', 'date formats were built');
   });
 
   test('with auth: the token service and identities are there', async () => {

@@ -1,3 +1,5 @@
+// First: the date formats the modules below build as they load stay unbuilt until used.
+import { restoreDateFormats } from './bootstrap/nest-date-formats';
 import { ConfigError } from '#config';
 import type { Command } from './bootstrap/cli-args';
 import { createGateway } from './bootstrap/create-gateway';
@@ -23,6 +25,7 @@ GANTRY_SERVER__LOG_LEVEL=debug ("__" between keys, "_" before a capital letter).
 
 /** Exit codes: 0 stopped cleanly, 1 failed to start or forced exit, 2 bad arguments or configuration. */
 async function main(): Promise<void> {
+  restoreDateFormats();
   const config = startupConfig(GATEWAY_COMMAND);
   if (!config) return;
   const logger = createLogger(config.server.logLevel);
