@@ -3,7 +3,7 @@ import { restoreDateFormats } from './bootstrap/nest-date-formats';
 import { ConfigError } from '#config';
 import type { Command } from './bootstrap/cli-args';
 import { createGateway } from './bootstrap/create-gateway';
-import { startGarbagePacer } from './bootstrap/garbage-pacer';
+import { compactHeap, startGarbagePacer } from './bootstrap/garbage-pacer';
 import { describeListenError } from './bootstrap/listen-error';
 import { createLogger } from './bootstrap/logger';
 import { failStartup, startupConfig } from './bootstrap/startup-config';
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const [host, port] = splitListen(config.server.listen);
+  compactHeap();
   try {
     await app.listen(port, host);
   } catch (err) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { getHeapStatistics } from 'node:v8';
-import { EXTERNAL_STEP_BYTES, GarbagePace, HEAP_STEP_BYTES, startGarbagePacer } from './garbage-pacer';
+import { collector, compactHeap, EXTERNAL_STEP_BYTES, GarbagePace, HEAP_STEP_BYTES, PROMOTED_STEP_BYTES, startGarbagePacer } from './garbage-pacer';
 
 const MIB = 1024 * 1024;
 
@@ -41,6 +41,28 @@ test('the pacer runs minor collections while buffers are allocated and dropped',
   }
 });
 
+test('the pacer runs a full collection once what minor collections leave of external memory grew a step', async () => {
+  const collections: string[] = [];
+  const stop = startGarbagePacer((options) => collections.push(options.type));
+  try {
+    // Buffers no minor collection frees (the fake collector frees nothing): what reads promoted
+    // to the old generation look like to the pacer.
+    const before = process.memoryUsage().external;
+    const held: Buffer[] = [];
+    while (!collections.includes('major') && held.length < 128) {
+      held.push(Buffer.alloc(MIB));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assert.ok(collections.includes('major'), `no full collection while ${held.length} MiB were held`);
+    const grown = process.memoryUsage().external - before;
+    assert.ok(grown > PROMOTED_STEP_BYTES + EXTERNAL_STEP_BYTES, `due after ${grown / MIB} MiB`);
+    assert.ok(collections.filter((type) => type === 'minor').length >= 2, collections.join(' '));
+    assert.equal(collections.at(-1), 'major');
+  } finally {
+    stop();
+  }
+});
+
 test('the pacer runs a full collection once the used heap grew a step', async () => {
   const collections: string[] = [];
   const stop = startGarbagePacer((options) => collections.push(options.type));
@@ -58,6 +80,19 @@ test('the pacer runs a full collection once the used heap grew a step', async ()
   } finally {
     stop();
   }
+});
+
+test('compacting the heap returns the pages regular full collections keep', () => {
+  // What start-up leaves: pages half full of live objects, the rest dead.
+  let loaded: object[][] | undefined = Array.from({ length: 4000 }, (_, i) => Array.from({ length: 200 }, (_, j) => ({ i, j, name: `x${j}` })));
+  const kept = loaded.filter((_, i) => i % 2 === 0);
+  loaded = undefined;
+  for (let i = 0; i < 3; i++) collector()({ type: 'major', execution: 'sync' });
+  const afterRegular = getHeapStatistics().total_heap_size;
+  compactHeap();
+  const afterCompaction = getHeapStatistics().total_heap_size;
+  assert.equal(kept.length, 2000);
+  assert.ok(afterCompaction < afterRegular - 16 * MIB, `heap ${afterRegular / MIB} MiB after regular collections, ${afterCompaction / MIB} after compaction`);
 });
 
 test('the real collector is V8 gc, kept out of the global scope', () => {
