@@ -49,6 +49,8 @@ describe('GET /readyz', () => {
   });
 
   test('is ready with Redis and every backend up', async () => {
+    // Until its Redis connection is up (it opens as the gateway starts) the answer is 503.
+    await waitFor('readyz 200 once Redis is connected', async () => (await readyz()).status === 200);
     const { status, body } = await readyz();
     assert.equal(status, 200);
     assert.deepEqual(body, {
