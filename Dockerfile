@@ -28,4 +28,4 @@ ENV GANTRY_HEALTHCHECK_URL=http://127.0.0.1:5000/readyz
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.GANTRY_HEALTHCHECK_URL).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node options: see apps/gateway/src/bootstrap/node-flags.ts.
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--initial-old-space-size=96", "--no-maglev", "dist/apps/gateway/src/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--initial-old-space-size=96", "--no-maglev", "--v8-pool-size=2", "dist/apps/gateway/src/main.js"]
