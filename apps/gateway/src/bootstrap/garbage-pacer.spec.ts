@@ -85,7 +85,7 @@ test('the pacer runs a full collection once the used heap grew a step', async ()
 test('compacting the heap returns the pages regular full collections keep', () => {
   // What start-up leaves: pages half full of live objects, the rest dead.
   const kept = Array.from({ length: 4000 }, (_, i) => Array.from({ length: 200 }, (_, j) => ({ i, j, name: `x${j}` }))).filter((_, i) => i % 2 === 0);
-  for (let i = 0; i < 3; i++) collector()({ type: 'major', execution: 'sync' });
+  for (let i = 0; i < 3; i++) collector()({ type: 'major' });
   const afterRegular = getHeapStatistics().total_heap_size;
   compactHeap();
   const afterCompaction = getHeapStatistics().total_heap_size;

@@ -10,8 +10,8 @@ export const HEAP_STEP_BYTES = 16 * 1024 * 1024;
 /** Growth of what minor collections leave of external memory that earns a full collection. */
 export const PROMOTED_STEP_BYTES = 16 * 1024 * 1024;
 
-/** V8's `gc` as `--expose-gc` gives it (regular collections are synchronous unless asked). */
-export type Collect = (options: { type: 'minor' | 'major'; execution?: 'sync' | 'async'; flavor?: 'regular' | 'last-resort' }) => void;
+/** V8's `gc` as `--expose-gc` gives it: synchronous, `regular` unless the flavor says otherwise. */
+export type Collect = (options: { type: 'minor' | 'major'; flavor?: 'regular' | 'last-resort' }) => void;
 
 /**
  * Decides when to collect: whenever a reading (bytes) grew by `step` since its last low point.
@@ -89,7 +89,7 @@ export function startGarbagePacer(collect: Collect = collector()): () => void {
  * off every peak after it. It takes about 130 ms, once, before the gateway listens.
  */
 export function compactHeap(collect: Collect = collector()): void {
-  collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  collect({ type: 'major', flavor: 'last-resort' });
 }
 
 /**
