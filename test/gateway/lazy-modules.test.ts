@@ -14,16 +14,26 @@ const DATE_FORMAT_TRACE = resolve(__dirname, '../support/date-format-trace.js');
 const AUTH_ONLY = ['jose', 'bcryptjs', 'rate-limiter-flexible'];
 const REPLICATION_ONLY = ['bullmq'];
 
-/** Starts a gateway with `config`, answers one request, stops it, and returns the packages and Gantry files it loaded. */
-async function modulesLoadedBy(config: Record<string, unknown>, dir: string, name: string): Promise<{ packages: Set<string>; files: string[] }> {
-  const traceFile = join(dir, `${name}.modules`);
-  const gateway = await startGateway(config, { env: { NODE_OPTIONS: `--require ${TRACE}`, MODULE_TRACE_FILE: traceFile } });
+/**
+ * Starts a gateway with `config` and a tracing `preload` that writes `traceFile` (its path in the
+ * environment variable `fileVariable`) at exit; `serve` sends it requests; answers the trace.
+ */
+async function traced(config: Record<string, unknown>, preload: string, fileVariable: string, traceFile: string, serve: (url: string) => Promise<void>): Promise<string> {
+  const gateway = await startGateway(config, { env: { NODE_OPTIONS: `--require ${preload}`, [fileVariable]: traceFile } });
   try {
-    assert.equal((await fetch(`${gateway.url}/v2/`)).status > 0, true);
+    await serve(gateway.url);
   } finally {
     await gateway.stop();
   }
-  const urls = readFileSync(traceFile, 'utf8').split('\n');
+  return readFileSync(traceFile, 'utf8');
+}
+
+/** Starts a gateway with `config`, answers one request, stops it, and returns the packages and Gantry files it loaded. */
+async function modulesLoadedBy(config: Record<string, unknown>, dir: string, name: string): Promise<{ packages: Set<string>; files: string[] }> {
+  const trace = await traced(config, TRACE, 'MODULE_TRACE_FILE', join(dir, `${name}.modules`), async (url) => {
+    assert.equal((await fetch(`${url}/v2/`)).status > 0, true);
+  });
+  const urls = trace.split('\n');
   const packages = new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []));
   return { packages, files: urls.filter((u) => u.includes('/dist/libs/')) };
 }
@@ -52,15 +62,11 @@ describe('a gateway loads only what its configuration uses', () => {
   });
 
   test('no date format is built while it starts and serves, so ICU data is never loaded (10 MiB of RSS)', async () => {
-    const traceFile = join(dir.path, 'date-formats');
-    const gateway = await startGateway(store, { env: { NODE_OPTIONS: `--require ${DATE_FORMAT_TRACE}`, DATE_FORMAT_TRACE_FILE: traceFile } });
-    try {
-      assert.equal((await fetch(`${gateway.url}/v2/`)).status, 200);
-      assert.equal((await fetch(`${gateway.url}/v2/team/app/manifests/v1`)).status, 404);
-    } finally {
-      await gateway.stop();
-    }
-    assert.equal(readFileSync(traceFile, 'utf8'), '', 'date formats were built');
+    const trace = await traced(store, DATE_FORMAT_TRACE, 'DATE_FORMAT_TRACE_FILE', join(dir.path, 'date-formats'), async (url) => {
+      assert.equal((await fetch(`${url}/v2/`)).status, 200);
+      assert.equal((await fetch(`${url}/v2/team/app/manifests/v1`)).status, 404);
+    });
+    assert.equal(trace, '', 'date formats were built');
   });
 
   test('with auth: the token service and identities are there', async () => {
